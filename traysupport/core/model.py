@@ -1,0 +1,286 @@
+"""Domain values of a support rotation: people, shifts, tickets, SLAs, snapshots, alerts.
+
+Everything here is a frozen, slotted dataclass or an enum. Datetimes are always
+timezone-aware (UTC inside); constructors reject naive ones so a missing zone is caught
+where the value is made, not where it is compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+
+def require_aware(value: datetime | None, what: str) -> None:
+    """Raise ValueError when *value* is a naive datetime."""
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got {value!r}")
+
+
+class Role(StrEnum):
+    """What a person does on a shift."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SHADOW = "shadow"
+
+
+class Priority(IntEnum):
+    """Ticket priority; a lower number is more urgent."""
+
+    P1 = 1
+    P2 = 2
+    P3 = 3
+    P4 = 4
+
+    @property
+    def label(self) -> str:
+        """The name shown to users: "P1".."P4"."""
+        return f"P{self.value}"
+
+    @classmethod
+    def parse(cls, text: str | int) -> Priority:
+        """Read "P1", "p2", "3" or 4; raise ValueError for anything else."""
+        raw = str(text).strip().upper().removeprefix("P")
+        try:
+            return cls(int(raw))
+        except ValueError:
+            raise ValueError(f"unknown priority {text!r} (expected P1..P4)") from None
+
+
+class TicketStatus(StrEnum):
+    """Where an open ticket stands. Closed tickets leave the queue altogether."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+
+
+class SlaKind(StrEnum):
+    """Which clock an SLA deadline belongs to."""
+
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A member of the team. `id` is the identity every source and setting refers to."""
+
+    id: str
+    name: str
+    email: str = ""
+
+    def matches(self, who: str) -> bool:
+        """True when *who* is this person's id, email or name (case-insensitive)."""
+        needle = who.strip().casefold()
+        return needle != "" and needle in {
+            self.id.casefold(),
+            self.email.casefold(),
+            self.name.casefold(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """One person on duty from `start` (inclusive) to `end` (exclusive)."""
+
+    person: Person
+    start: datetime
+    end: datetime
+    role: Role = Role.PRIMARY
+    rotation: str = ""
+    out_of_hours: bool = False
+
+    def __post_init__(self) -> None:
+        require_aware(self.start, "Shift.start")
+        require_aware(self.end, "Shift.end")
+        if self.end <= self.start:
+            raise ValueError(f"shift must end after it starts: {self.start} .. {self.end}")
+
+    def covers(self, instant: datetime) -> bool:
+        """True when *instant* lies within the shift."""
+        return self.start <= instant < self.end
+
+    @property
+    def key(self) -> str:
+        """A stable identity for this shift (for alert dedupe keys)."""
+        return f"{self.rotation}|{self.person.id}|{self.role}|{self.start.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Sla:
+    """An SLA clock: its deadline, which kind it is, and whether it is paused."""
+
+    due_at: datetime | None
+    kind: SlaKind = SlaKind.RESPONSE
+    paused: bool = False
+
+    def __post_init__(self) -> None:
+        require_aware(self.due_at, "Sla.due_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """An open ticket in a support queue.
+
+    `sla` is the deadline the ticket tool itself gives, or None when it gives none; the
+    policy in `core.sla` fills the gap from the priority.
+    """
+
+    id: str
+    key: str
+    title: str
+    priority: Priority
+    status: TicketStatus
+    created_at: datetime
+    source: str
+    url: str = ""
+    assignee: Person | None = None
+    sla: Sla | None = None
+    acknowledged_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        require_aware(self.created_at, "Ticket.created_at")
+        require_aware(self.acknowledged_at, "Ticket.acknowledged_at")
+
+    @property
+    def ref(self) -> str:
+        """Identity across sources: `source:id`."""
+        return f"{self.source}:{self.id}"
+
+    @property
+    def acknowledged(self) -> bool:
+        """True once someone has acknowledged the ticket."""
+        return self.acknowledged_at is not None or self.status is not TicketStatus.NEW
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """How the last fetches from one source went."""
+
+    name: str
+    ok: bool
+    last_ok_at: datetime | None = None
+    error: str = ""
+    failures: int = 0
+    """Consecutive failed fetches; 0 after a success."""
+
+    def age(self, now: datetime) -> float | None:
+        """Seconds since the last good fetch, or None if there never was one."""
+        return None if self.last_ok_at is None else (now - self.last_ok_at).total_seconds()
+
+    @property
+    def stale(self) -> bool:
+        """True when the data shown is older than the last attempt."""
+        return not self.ok
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything known at one instant: the team, its shifts, the open queue, the sources."""
+
+    taken_at: datetime
+    people: tuple[Person, ...] = ()
+    shifts: tuple[Shift, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
+    sources: tuple[SourceStatus, ...] = ()
+
+    def __post_init__(self) -> None:
+        require_aware(self.taken_at, "Snapshot.taken_at")
+
+    def person(self, who: str) -> Person | None:
+        """The person whose id, email or name is *who*, if any."""
+        return next((p for p in self.people if p.matches(who)), None)
+
+    def ticket(self, ref_or_id: str) -> Ticket | None:
+        """The ticket with this `source:id` ref, id or display key, if any."""
+        for t in self.tickets:
+            if ref_or_id in (t.ref, t.id, t.key):
+                return t
+        return None
+
+
+class AlertKind(StrEnum):
+    """What an alert is about."""
+
+    DUTY_SOON = "duty_soon"
+    DUTY_STARTED = "duty_started"
+    DUTY_ENDING = "duty_ending"
+    SHIFT_CHANGED = "shift_changed"
+    NEW_TICKET = "new_ticket"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+    SOURCE_DOWN = "source_down"
+    SOURCE_RECOVERED = "source_recovered"
+
+
+class Urgency(StrEnum):
+    """How insistently an alert is shown (freedesktop urgency levels)."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    CRITICAL = "critical"
+
+
+class AlertAction(StrEnum):
+    """Buttons an alert may offer."""
+
+    ACKNOWLEDGE = "acknowledge"
+    SNOOZE = "snooze"
+    OPEN = "open"
+    HAND_OVER = "hand_over"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A notification to show once. `key` is stable: the same condition, the same key."""
+
+    key: str
+    kind: AlertKind
+    title: str
+    body: str
+    urgency: Urgency = Urgency.NORMAL
+    subject: str = ""
+    """The ticket ref or shift key the alert is about."""
+    actions: tuple[AlertAction, ...] = field(default=())
+
+
+class ActionKind(StrEnum):
+    """What a user asked for."""
+
+    ACKNOWLEDGE = "acknowledge"
+    HAND_OVER = "hand_over"
+    SNOOZE = "snooze"
+
+
+@dataclass(frozen=True, slots=True)
+class UserAction:
+    """A user's request about one ticket, as recorded in the outbox before it is sent.
+
+    `id` is unique per action and is sent to the source as an idempotency key, so a
+    retried action is applied once.
+    """
+
+    id: str
+    kind: ActionKind
+    source: str
+    ticket_id: str
+    by: str
+    """Person id of the user who acted."""
+    created_at: datetime
+    to: str = ""
+    """Recipient's person id (hand over only)."""
+    note: str = ""
+    until: datetime | None = None
+    """End of a snooze."""
+
+    def __post_init__(self) -> None:
+        require_aware(self.created_at, "UserAction.created_at")
+        require_aware(self.until, "UserAction.until")
+        if self.kind is ActionKind.HAND_OVER and not self.to:
+            raise ValueError("a hand over needs a recipient")
+        if self.kind is ActionKind.SNOOZE and self.until is None:
+            raise ValueError("a snooze needs an end time")

@@ -1,0 +1,1 @@
+"""The outside world: one module per scheduling or ticket tool."""

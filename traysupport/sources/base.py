@@ -1,0 +1,109 @@
+"""The two protocols every provider implements, and the errors they raise.
+
+A source's methods block (they do network I/O); the service calls them off the GUI
+thread. Every failure is a `SourceError` whose message names the source and tells the
+user what to do about it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from traysupport.core.model import Person, Shift, Ticket
+
+
+class SourceError(Exception):
+    """A source could not do what was asked. `str()` is a message fit for the user."""
+
+    hint = "Check the source's settings and try again."
+
+    def __init__(self, source: str, problem: str, hint: str | None = None) -> None:
+        self.source = source
+        self.problem = problem
+        self.hint = hint or type(self).hint
+        super().__init__(f"{source}: {problem}. {self.hint}")
+
+
+class AuthError(SourceError):
+    """The token was missing, wrong or lacks permission (401/403)."""
+
+    hint = "Check the API token in Settings (or run `traysupport doctor`)."
+
+
+class NotFoundError(SourceError):
+    """The ticket, person or endpoint does not exist (404)."""
+
+    hint = "Check the URL in Settings; the item may have been deleted."
+
+
+class RateLimitedError(SourceError):
+    """The server asked us to slow down (429) and retries ran out."""
+
+    hint = "traysupport will try again later by itself."
+
+    def __init__(
+        self, source: str, problem: str, retry_after: float | None = None, hint: str | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(source, problem, hint)
+
+
+class UnavailableError(SourceError):
+    """The server could not be reached, timed out or answered 5xx."""
+
+    hint = "Check your network or VPN; traysupport keeps showing the last data it had."
+
+
+class BadDataError(SourceError):
+    """The server answered with something we cannot read."""
+
+    hint = "The answer was not in the expected shape; check that the URL points at the right API."
+
+
+class ConflictError(SourceError):
+    """The server refused the change because the ticket is not in a state that allows it."""
+
+    hint = "Refresh and look at the ticket; someone may have changed it already."
+
+
+@runtime_checkable
+class RotationSource(Protocol):
+    """Where the rotation schedule comes from."""
+
+    @property
+    def name(self) -> str:
+        """A short name shown to users ("team-api", "pagerduty"...)."""
+        ...
+
+    def fetch_people(self) -> list[Person]:
+        """Everyone on the team."""
+        ...
+
+    def fetch_shifts(self, since: datetime, until: datetime) -> list[Shift]:
+        """Shifts overlapping [since, until)."""
+        ...
+
+
+@runtime_checkable
+class QueueSource(Protocol):
+    """Where the support queue comes from, and where actions are written back."""
+
+    @property
+    def name(self) -> str:
+        """A short name shown to users."""
+        ...
+
+    def fetch_tickets(self) -> list[Ticket]:
+        """All open tickets in the queue."""
+        ...
+
+    def acknowledge(self, ticket_id: str, by: Person, idempotency_key: str) -> None:
+        """Mark the ticket acknowledged by *by*. Repeating it with the same key is a no-op."""
+        ...
+
+    def hand_over(
+        self, ticket_id: str, to: Person, note: str, by: Person, idempotency_key: str
+    ) -> None:
+        """Reassign the ticket to *to*, adding *note*. Repeating with the same key is a no-op."""
+        ...
