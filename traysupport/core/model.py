@@ -8,7 +8,7 @@ where the value is made, not where it is compared.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 
 
@@ -16,6 +16,19 @@ def require_aware(value: datetime | None, what: str) -> None:
     """Raise ValueError when *value* is a naive datetime."""
     if value is not None and value.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware, got {value!r}")
+
+
+def _utc_fields(obj: object, *names: str) -> None:
+    """Check that the named datetime fields are aware, and store them in UTC.
+
+    Python compares and subtracts two datetimes of the same ZoneInfo by wall clock,
+    which is wrong across a DST change; keeping UTC inside avoids that everywhere.
+    """
+    for name in names:
+        value = getattr(obj, name)
+        require_aware(value, f"{type(obj).__name__}.{name}")
+        if value is not None:
+            object.__setattr__(obj, name, value.astimezone(UTC))
 
 
 class Role(StrEnum):
@@ -67,7 +80,11 @@ class SlaKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A member of the team. `id` is the identity every source and setting refers to."""
+    """A member of the team. `id` is the identity every source and setting refers to.
+
+    Compare people by `id`: equality of the whole value also compares name and email,
+    which a tool may change under the same person.
+    """
 
     id: str
     name: str
@@ -95,8 +112,7 @@ class Shift:
     out_of_hours: bool = False
 
     def __post_init__(self) -> None:
-        require_aware(self.start, "Shift.start")
-        require_aware(self.end, "Shift.end")
+        _utc_fields(self, "start", "end")
         if self.end <= self.start:
             raise ValueError(f"shift must end after it starts: {self.start} .. {self.end}")
 
@@ -119,7 +135,7 @@ class Sla:
     paused: bool = False
 
     def __post_init__(self) -> None:
-        require_aware(self.due_at, "Sla.due_at")
+        _utc_fields(self, "due_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +159,7 @@ class Ticket:
     acknowledged_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        require_aware(self.created_at, "Ticket.created_at")
-        require_aware(self.acknowledged_at, "Ticket.acknowledged_at")
+        _utc_fields(self, "created_at", "acknowledged_at")
 
     @property
     def ref(self) -> str:
@@ -168,6 +183,9 @@ class SourceStatus:
     failures: int = 0
     """Consecutive failed fetches; 0 after a success."""
 
+    def __post_init__(self) -> None:
+        _utc_fields(self, "last_ok_at")
+
     def age(self, now: datetime) -> float | None:
         """Seconds since the last good fetch, or None if there never was one."""
         return None if self.last_ok_at is None else (now - self.last_ok_at).total_seconds()
@@ -189,7 +207,7 @@ class Snapshot:
     sources: tuple[SourceStatus, ...] = ()
 
     def __post_init__(self) -> None:
-        require_aware(self.taken_at, "Snapshot.taken_at")
+        _utc_fields(self, "taken_at")
 
     def person(self, who: str) -> Person | None:
         """The person whose id, email or name is *who*, if any."""
@@ -278,8 +296,7 @@ class UserAction:
     """End of a snooze."""
 
     def __post_init__(self) -> None:
-        require_aware(self.created_at, "UserAction.created_at")
-        require_aware(self.until, "UserAction.until")
+        _utc_fields(self, "created_at", "until")
         if self.kind is ActionKind.HAND_OVER and not self.to:
             raise ValueError("a hand over needs a recipient")
         if self.kind is ActionKind.SNOOZE and self.until is None:

@@ -1,0 +1,164 @@
+"""SLA policy and deadline maths: when a ticket warns, when it breaches, which is most urgent.
+
+Rules, as implemented:
+
+1. **Deadline.** The ticket tool's own deadline (``ticket.sla`` with a ``due_at``) wins
+   where given. Otherwise the policy target for the ticket's priority, counted from
+   ``created_at``, gives a RESPONSE SLA; a priority with no target (P4 by default) has no
+   SLA. A tool clock without a deadline is kept as given when paused (it cannot fire
+   anyway) and otherwise replaced by the policy's response SLA.
+2. **Warning lead** = max(warn_fraction x target, warn_min): by default a warning when 25 %
+   of the target remains, but never less than 10 minutes before the deadline. The lead
+   never exceeds the target itself. For a tool deadline the target is the policy target for
+   the priority if there is one, else ``due_at - created_at``; when that is <= 0 the lead is
+   warn_min. ``warn_at`` is clamped so it is never before ``created_at`` (unless the
+   deadline itself is), and never after the deadline.
+3. **Breach** at the deadline: ``now >= due_at`` is BREACHED.
+4. **Paused** SLAs never warn or breach: state NONE, no warn/breach instant, no time left.
+5. **Acknowledging** stops a RESPONSE SLA: an acknowledged ticket with a response SLA is
+   treated like one without an SLA. A RESOLUTION SLA keeps running after acknowledgement.
+6. For a fixed ticket, ``sla_state`` is monotone in ``now``: NONE stays NONE; otherwise
+   OK -> WARNING -> BREACHED, never backwards (it follows from warn_at <= breach_at).
+
+All instants are normalised to UTC before any arithmetic: Python adds and compares two
+datetimes that share a ``ZoneInfo`` by wall clock, which is wrong across a DST change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from traysupport.core.model import Priority, Sla, SlaKind, Ticket
+
+
+class SlaState(StrEnum):
+    """Where a ticket's SLA clock stands at an instant."""
+
+    NONE = "none"
+    OK = "ok"
+    WARNING = "warning"
+    BREACHED = "breached"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaPolicy:
+    """Response targets per priority and when to warn before a deadline."""
+
+    p1: timedelta | None = timedelta(hours=1)
+    p2: timedelta | None = timedelta(hours=3)
+    p3: timedelta | None = timedelta(hours=24)
+    p4: timedelta | None = None
+    warn_fraction: float = 0.25
+    warn_min: timedelta = timedelta(minutes=10)
+
+    def __post_init__(self) -> None:
+        for name in ("p1", "p2", "p3", "p4"):
+            value = getattr(self, name)
+            if value is not None and value <= timedelta(0):
+                raise ValueError(f"SLA target {name} must be positive or None, got {value}")
+        # Written as a negated range so NaN is rejected too.
+        if not 0.0 < self.warn_fraction < 1.0:
+            raise ValueError(f"warn_fraction must be between 0 and 1, got {self.warn_fraction}")
+        if self.warn_min < timedelta(0):
+            raise ValueError(f"warn_min must not be negative, got {self.warn_min}")
+
+    def target(self, priority: Priority) -> timedelta | None:
+        """The response target for *priority*, or None when it has no SLA."""
+        return (self.p1, self.p2, self.p3, self.p4)[Priority(priority).value - 1]
+
+    def warning_lead(self, target: timedelta) -> timedelta:
+        """How long before the deadline the warning falls, for an SLA of length *target*."""
+        if target <= timedelta(0):
+            return self.warn_min
+        return min(max(target * self.warn_fraction, self.warn_min), target)
+
+
+def _utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC)
+
+
+def effective_sla(ticket: Ticket, policy: SlaPolicy) -> Sla | None:
+    """The SLA clock that applies to *ticket*: the tool's own, else the policy's, else None."""
+    own = ticket.sla
+    if own is not None and (own.due_at is not None or own.paused):
+        return own
+    target = policy.target(ticket.priority)
+    if target is None:
+        return None
+    return Sla(due_at=_utc(ticket.created_at) + target, kind=SlaKind.RESPONSE)
+
+
+def _running_clock(ticket: Ticket, policy: SlaPolicy) -> tuple[datetime, datetime] | None:
+    """(warn_at, breach_at) in UTC of a clock that can still fire, else None."""
+    sla = effective_sla(ticket, policy)
+    if sla is None or sla.due_at is None or sla.paused:
+        return None
+    if sla.kind is SlaKind.RESPONSE and ticket.acknowledged:
+        return None
+    due = _utc(sla.due_at)
+    created = _utc(ticket.created_at)
+    target = policy.target(ticket.priority)
+    if target is None:
+        target = due - created
+    warn = due - policy.warning_lead(target)
+    if due > created:
+        # A tool deadline shorter than the policy target would otherwise warn before
+        # the ticket existed.
+        warn = max(warn, created)
+    return warn, due
+
+
+def warn_at(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
+    """The UTC instant the SLA warning falls, or None when the SLA cannot fire."""
+    clock = _running_clock(ticket, policy)
+    return None if clock is None else clock[0]
+
+
+def breach_at(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
+    """The UTC instant the SLA is breached, or None when the SLA cannot fire."""
+    clock = _running_clock(ticket, policy)
+    return None if clock is None else clock[1]
+
+
+def sla_state(ticket: Ticket, policy: SlaPolicy, now: datetime) -> SlaState:
+    """Where *ticket*'s SLA stands at *now*."""
+    clock = _running_clock(ticket, policy)
+    if clock is None:
+        return SlaState.NONE
+    warn, due = clock
+    instant = _utc(now)
+    if instant >= due:
+        return SlaState.BREACHED
+    if instant >= warn:
+        return SlaState.WARNING
+    return SlaState.OK
+
+
+def time_left(ticket: Ticket, policy: SlaPolicy, now: datetime) -> timedelta | None:
+    """Time until breach at *now* (negative once breached), or None without a running SLA."""
+    due = breach_at(ticket, policy)
+    return None if due is None else due - _utc(now)
+
+
+def urgency_order(tickets: Iterable[Ticket], policy: SlaPolicy, now: datetime) -> list[Ticket]:
+    """Tickets most urgent first: SLA time left ascending (breached first), no SLA last.
+
+    Ties go by priority, then created_at, then ref. One key per ticket: O(n log n).
+    """
+
+    def key(ticket: Ticket) -> tuple[bool, timedelta, int, datetime, str]:
+        left = time_left(ticket, policy, now)
+        # The placeholder is never compared against a real time left: the flag before it
+        # already separates tickets without an SLA.
+        return (
+            left is None,
+            timedelta(0) if left is None else left,
+            int(ticket.priority),
+            _utc(ticket.created_at),
+            ticket.ref,
+        )
+
+    return sorted(tickets, key=key)
