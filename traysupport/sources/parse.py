@@ -1,0 +1,259 @@
+"""Read JSON from servers defensively, whatever the provider.
+
+A server's answer is data we do not control: any field may be missing, of the wrong
+type, or hostile. These helpers turn such problems into `BadDataError` whose message
+names the source and the field path (``tickets[3].created_at``) but never the value,
+so a ticket's content cannot leak into logs through an error. Providers combine them
+with `keep_valid` to skip one bad item and keep the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from enum import Enum
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from traysupport.sources.base import BadDataError
+
+E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
+
+MAX_TIME_CHARS = 64
+"""Longer than any ISO 8601 time; anything longer is not one."""
+
+# Bidi embeddings, overrides and isolates can make shown text read differently from what
+# it is (a "txt.exe" that shows as "exe.txt"); they have no place in one-line labels.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SPACES = frozenset("\t\n\r\v\f\u2028\u2029\x85")
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """*text* as one line of plain text: no control characters, at most *max_chars* long.
+
+    Line breaks and tabs become spaces; other control characters, bidi overrides and
+    lone surrogates (which JSON allows, but no file or widget can encode) are dropped.
+    Markup is left alone: text is shown as text, never rendered.
+    """
+    kept: list[str] = []
+    for char in text:
+        if char in _SPACES:
+            kept.append(" ")
+        elif char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs"):
+            continue
+        else:
+            kept.append(char)
+    cleaned = "".join(kept).strip()
+    if len(cleaned) > max_chars:
+        cleaned = cleaned[: max(max_chars - 1, 0)].rstrip() + "…"
+    return cleaned
+
+
+def web_url(text: str, max_chars: int = 2048) -> str:
+    """*text* when it is an http(s) URL with a host, else "" (links open only for those)."""
+    candidate = text.strip()
+    if len(candidate) > max_chars or any(unicodedata.category(c) == "Cc" for c in candidate):
+        return ""
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return ""
+    return candidate
+
+
+def format_utc(instant: datetime) -> str:
+    """ISO 8601 in UTC with a "Z" suffix, as servers are sent times."""
+    if instant.utcoffset() is None:
+        raise ValueError(f"cannot send a naive datetime: {instant!r}")
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: object, source: str, path: str) -> datetime:
+    """An ISO 8601 time with an offset (or "Z") as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise BadDataError(source, f"{path} is not a time (expected an ISO 8601 string)")
+    if len(value) > MAX_TIME_CHARS:
+        raise BadDataError(source, f"{path} is too long to be a time")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadDataError(source, f"{path} is not an ISO 8601 time") from None
+    if parsed.utcoffset() is None:
+        raise BadDataError(source, f"{path} is a time without an offset (add Z or +hh:mm)")
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:00-05:00 is valid ISO 8601 but has no UTC datetime.
+        raise BadDataError(source, f"{path} is out of range") from None
+
+
+def server_message(data: object, max_chars: int = 200) -> str:
+    """The server's own words from a parsed JSON error body, cleaned; "" when it has none.
+
+    Knows the common shapes: ``{"error": {"message"}}`` (team API, PagerDuty),
+    ``{"error": "…"}``, ``{"message"}`` (GitHub), ``{"detail"}``/``{"title"}`` (RFC 9457),
+    ``{"errorMessages": […]}`` (Jira) and ``{"errors": […]}``.
+    """
+    if not isinstance(data, dict):
+        return ""
+    error = data.get("error")
+    candidates = [error.get("message") if isinstance(error, dict) else error]
+    candidates += [data.get(key) for key in ("message", "detail", "title")]
+    for key in ("errorMessages", "errors"):
+        listed = data.get(key)
+        if isinstance(listed, list) and listed:
+            candidates.append(listed[0])
+    text = next((c for c in candidates if isinstance(c, str) and c.strip()), "")
+    return clean_text(text, max_chars)
+
+
+def as_list(value: object, source: str, path: str) -> list[object]:
+    """*value* when it is a JSON array."""
+    if not isinstance(value, list):
+        raise BadDataError(source, f"{path or 'the answer'} is not a list")
+    return value
+
+
+class JsonObject:
+    """A JSON object from a server, read field by field with the path kept for errors.
+
+    Every accessor raises `BadDataError` naming ``path.field`` when the field is
+    missing (for required ones) or of the wrong type; ``null`` counts as missing.
+    """
+
+    __slots__ = ("_data", "path", "source")
+
+    def __init__(self, data: Mapping[str, object], source: str, path: str) -> None:
+        self._data = data
+        self.source = source
+        self.path = path
+
+    @classmethod
+    def of(cls, value: object, source: str, path: str) -> JsonObject:
+        """Wrap *value*, which must be a JSON object; *path* "" is the whole answer."""
+        if not isinstance(value, dict):
+            raise BadDataError(source, f"{path or 'the answer'} is not an object")
+        return cls(value, source, path)
+
+    def field_path(self, key: str) -> str:
+        """The path of one field, for messages: ``tickets[3].title``."""
+        return f"{self.path}.{key}" if self.path else key
+
+    def error(self, key: str, problem: str) -> BadDataError:
+        """A BadDataError about one field: ``<source>: tickets[3].end <problem>``."""
+        return BadDataError(self.source, f"{self.field_path(key)} {problem}")
+
+    def raw(self, key: str) -> object:
+        """The field's value as it came, or None when absent."""
+        return self._data.get(key)
+
+    def has(self, key: str) -> bool:
+        """True when the field is present and not null."""
+        return self._data.get(key) is not None
+
+    def require_str(self, key: str, *, max_chars: int = 256, allow_empty: bool = False) -> str:
+        """A string field that must be present, kept verbatim (for ids and keys)."""
+        value = self._data.get(key)
+        if value is None:
+            raise self.error(key, "is missing")
+        if not isinstance(value, str):
+            raise self.error(key, "is not a string")
+        if not allow_empty and not value.strip():
+            raise self.error(key, "is empty")
+        if len(value) > max_chars:
+            raise self.error(key, f"is longer than {max_chars} characters")
+        return value
+
+    def optional_str(self, key: str, default: str = "", *, max_chars: int = 256) -> str:
+        """A string field that may be absent or null (then *default*), kept verbatim."""
+        if self._data.get(key) is None:
+            return default
+        return self.require_str(key, max_chars=max_chars, allow_empty=True)
+
+    def require_text(self, key: str, *, max_chars: int = 500) -> str:
+        """A string field shown to people: present, cleaned by `clean_text`."""
+        value = self._data.get(key)
+        if value is None:
+            raise self.error(key, "is missing")
+        if not isinstance(value, str):
+            raise self.error(key, "is not a string")
+        return clean_text(value, max_chars)
+
+    def optional_text(self, key: str, default: str = "", *, max_chars: int = 500) -> str:
+        """Like `require_text`, with *default* when absent or null."""
+        if self._data.get(key) is None:
+            return default
+        return self.require_text(key, max_chars=max_chars)
+
+    def require_time(self, key: str) -> datetime:
+        """A time field (ISO 8601 with an offset) that must be present."""
+        if self._data.get(key) is None:
+            raise self.error(key, "is missing")
+        return parse_time(self._data[key], self.source, self.field_path(key))
+
+    def optional_time(self, key: str) -> datetime | None:
+        """A time field that may be absent or null."""
+        return self.require_time(key) if self.has(key) else None
+
+    def optional_bool(self, key: str, default: bool = False) -> bool:
+        """A true/false field that may be absent or null (then *default*)."""
+        value = self._data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(key, "is not true or false")
+        return value
+
+    def optional_choice(self, key: str, choices: type[E], default: E) -> E:
+        """A string field that must be one of an enum's values; *default* when absent."""
+        value = self._data.get(key)
+        if value is None:
+            return default
+        for choice in choices:
+            if choice.value == value:
+                return choice
+        allowed = ", ".join(repr(c.value) for c in choices)
+        raise self.error(key, f"is not one of {allowed}")
+
+    def optional_object(self, key: str) -> JsonObject | None:
+        """A nested object that may be absent or null."""
+        if not self.has(key):
+            return None
+        return JsonObject.of(self._data[key], self.source, self.field_path(key))
+
+    def require_list(self, key: str) -> list[object]:
+        """A list field that must be present."""
+        if self._data.get(key) is None:
+            raise self.error(key, "is missing")
+        return as_list(self._data[key], self.source, self.field_path(key))
+
+
+def keep_valid(
+    items: Iterable[object],
+    parse_item: Callable[[object, str], T],
+    source: str,
+    path: str,
+    log: logging.Logger,
+) -> list[T]:
+    """Parse each item with ``parse_item(item, "path[i]")``; skip and log the bad ones.
+
+    One malformed ticket must not hide the whole queue. The warning names the index
+    and what was wrong, never the item's content.
+    """
+    kept: list[T] = []
+    for index, item in enumerate(items):
+        item_path = f"{path}[{index}]"
+        try:
+            kept.append(parse_item(item, item_path))
+        except BadDataError as error:
+            log.warning("%s: skipped %s: %s", source, item_path, error.problem)
+        except ValueError:
+            # A model constructor refused the values; its message may quote them.
+            log.warning("%s: skipped %s: its values were rejected", source, item_path)
+    return kept
