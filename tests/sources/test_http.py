@@ -20,6 +20,7 @@ from traysupport.sources.base import (
     ConflictError,
     NotFoundError,
     RateLimitedError,
+    RejectedError,
     SourceError,
     UnavailableError,
 )
@@ -398,8 +399,8 @@ def test_declared_huge_body_refused_before_reading(
         (403, AuthError, "the API token is not allowed to GET"),
         (404, NotFoundError, "was not found (404)"),
         (409, ConflictError, "refused GET"),
-        (422, BadDataError, "refused GET"),
-        (400, BadDataError, "refused GET"),
+        (422, RejectedError, "refused GET"),
+        (400, RejectedError, "refused GET"),
     ],
 )
 def test_status_maps_to_error_with_server_message(
@@ -433,7 +434,7 @@ def test_401_without_a_token_says_none_is_set(httpserver: HTTPServer) -> None:
 def test_server_message_is_cleaned_and_cut(httpserver: HTTPServer, client: HttpClient) -> None:
     hostile = "bad\x1b[31m red\x00\u202e" + "x" * 1000
     httpserver.expect_request("/q").respond_with_json({"error": {"message": hostile}}, status=422)
-    with pytest.raises(BadDataError) as caught:
+    with pytest.raises(RejectedError) as caught:
         client.get_json("q")
     problem = caught.value.problem
     said = problem.partition("): ")[2]

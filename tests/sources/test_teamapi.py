@@ -27,6 +27,7 @@ from traysupport.sources.base import (
     ConflictError,
     NotFoundError,
     QueueSource,
+    RejectedError,
     RotationSource,
 )
 from traysupport.sources.http import HttpClient
@@ -441,7 +442,7 @@ def test_hand_over_to_unknown_recipient_says_why(
     httpserver.expect_request("/api/v1/tickets/142/handover", method="POST").respond_with_json(
         {"error": {"code": "invalid", "message": "unknown recipient: zed"}}, status=422
     )
-    with pytest.raises(BadDataError) as caught:
+    with pytest.raises(RejectedError) as caught:
         source.hand_over("142", Person("zed", "Z"), "", Person("alice", "A"), "k")
     message = str(caught.value)
     assert message.startswith("team-api: the server refused POST ")

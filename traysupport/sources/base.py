@@ -61,6 +61,12 @@ class BadDataError(SourceError):
     hint = "The answer was not in the expected shape; check that the URL points at the right API."
 
 
+class RejectedError(SourceError):
+    """The server understood the request and refused it (400/422: an unknown recipient...)."""
+
+    hint = "Check what you asked for (the recipient, the ticket); the server's reason is above."
+
+
 class ConflictError(SourceError):
     """The server refused the change because the ticket is not in a state that allows it."""
 

@@ -38,6 +38,7 @@ from traysupport.sources.base import (
     ConflictError,
     NotFoundError,
     RateLimitedError,
+    RejectedError,
     SourceError,
     UnavailableError,
 )
@@ -60,10 +61,6 @@ _LONGEST_WAIT = 86400.0
 """A server asking for more than a day is clamped to a day (and reported, not slept)."""
 _EPOCH_THRESHOLD = 1e9
 """A reset value above this is an epoch timestamp (2001 on), below it a delay in seconds."""
-_REFUSED_HINT = (
-    "The server refused the request as sent; check the ticket, the person and the "
-    "settings, then try again."
-)
 
 
 class _RedirectRefusedError(Exception):
@@ -474,9 +471,7 @@ class HttpClient:
             return BadDataError(
                 self.source, f"{what} answered a redirect ({status}) that could not be followed"
             )
-        return BadDataError(
-            self.source, f"the server refused {what} ({status}){detail}", _REFUSED_HINT
-        )
+        return RejectedError(self.source, f"the server refused {what} ({status}){detail}")
 
     def _decode(self, body: bytes, content_type: str, what: str) -> object:
         """Parse a JSON body; an empty one is None, anything else a BadDataError."""
