@@ -877,3 +877,14 @@ def test_nothing_new_falls_due_before_next_instant(
         if upcoming is None:
             break
         now = upcoming
+
+
+def test_a_change_made_during_an_outage_shows_once_the_source_recovers() -> None:
+    trusted = snap((WED, FAR), sources=OK_SOURCES)
+    bad = (SourceStatus("pagerduty", ok=False, last_ok_at=MON, error="timeout", failures=1),)
+    during = snap((WED, FAR), sources=bad)
+    after = snap((THU, FAR), sources=OK_SOURCES)
+    assert changed(during, after) == []  # against the failing snapshot alone: nothing
+    alerts = evaluate(during, after, MON, ME, PLAIN, (), trusted=trusted)
+    [alert] = only(alerts, AlertKind.SHIFT_CHANGED)
+    assert alert.body.startswith("Moved: primary Wed 09:00")

@@ -216,8 +216,14 @@ def evaluate(  # noqa: PLR0917 - the service's call shape, fixed by the design
     me: Person | None,
     settings: AlertSettings,
     already_fired: Collection[str],
+    trusted: Snapshot | None = None,
 ) -> list[Alert]:
-    """The alerts due at *now* that have not fired yet, most urgent first."""
+    """The alerts due at *now* that have not fired yet, most urgent first.
+
+    *trusted* is the last snapshot whose sources were all ok (default: *previous*);
+    shift changes are found against it, so a change made during an outage still shows
+    once the source recovers, while *previous* tells that a source just recovered.
+    """
     require_aware(now, "now")
     ctx = _context(current, _utc(now), me, settings)
     if _paused(settings, ctx.now):
@@ -226,7 +232,7 @@ def evaluate(  # noqa: PLR0917 - the service's call shape, fixed by the design
     quiet = _in_quiet_hours(settings, ctx.now)
     snoozed = _snoozed_refs(settings, ctx.now)
     chosen: dict[str, _Candidate] = {}
-    for candidate in _candidates(previous, ctx):
+    for candidate in _candidates(previous, trusted or previous, ctx):
         key = candidate.alert.key
         if key in fired or key in chosen or _suppressed(candidate, ctx, quiet, snoozed):
             continue
@@ -288,11 +294,13 @@ def _merge_spans(shifts: Iterable[Shift]) -> list[_Span]:
     return spans
 
 
-def _candidates(previous: Snapshot | None, ctx: _Context) -> Iterator[_Candidate]:
+def _candidates(
+    previous: Snapshot | None, trusted: Snapshot | None, ctx: _Context
+) -> Iterator[_Candidate]:
     yield from _duty_soon(ctx)
     yield from _duty_started(ctx)
     yield from _duty_ending(ctx)
-    yield from _shift_changed(previous, ctx)
+    yield from _shift_changed(trusted, ctx)
     yield from _new_tickets(ctx)
     yield from _sla_alerts(ctx)
     yield from _source_down(ctx)
