@@ -1,0 +1,339 @@
+"""JSON encoding of model values: snapshots and user actions, to plain dicts and back.
+
+The store keeps the last good snapshot and the outbox in this form, and ``--json`` prints
+it, so the format is versioned: every top-level object carries ``"v": 1`` and a
+``"type"``. Decoding is strict: a missing field, a field of the wrong type or an unknown
+field is a `CodecError` naming where it is, never what it contained (it may be a
+ticket's title).
+
+Datetimes are ISO 8601 text with their offset (the model keeps them in UTC, so it is
+``+00:00``); a time without an offset is refused, as the model refuses naive ones.
+
+Pure: no I/O. ``dumps``/``loads`` only turn dicts into text and back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from traysupport.core.model import (
+    ActionKind,
+    Person,
+    Priority,
+    Role,
+    Shift,
+    Sla,
+    SlaKind,
+    Snapshot,
+    SourceStatus,
+    Ticket,
+    TicketStatus,
+    UserAction,
+)
+
+FORMAT_VERSION = 1
+
+JsonDict = dict[str, Any]
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=StrEnum)
+_PRIORITIES = {p.label: p for p in Priority}
+
+
+class CodecError(ValueError):
+    """Data could not be read as a model value; the message says where and why."""
+
+
+# --- encoding -------------------------------------------------------------------------
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _person(p: Person) -> JsonDict:
+    return {"id": p.id, "name": p.name, "email": p.email}
+
+
+def _shift(s: Shift) -> JsonDict:
+    return {
+        "person": _person(s.person),
+        "start": _instant(s.start),
+        "end": _instant(s.end),
+        "role": s.role.value,
+        "rotation": s.rotation,
+        "out_of_hours": s.out_of_hours,
+    }
+
+
+def _ticket(t: Ticket) -> JsonDict:
+    sla = t.sla
+    return {
+        "id": t.id,
+        "key": t.key,
+        "title": t.title,
+        "priority": t.priority.label,
+        "status": t.status.value,
+        "created_at": _instant(t.created_at),
+        "source": t.source,
+        "url": t.url,
+        "assignee": None if t.assignee is None else _person(t.assignee),
+        "sla": None
+        if sla is None
+        else {"due_at": _instant(sla.due_at), "kind": sla.kind.value, "paused": sla.paused},
+        "acknowledged_at": _instant(t.acknowledged_at),
+    }
+
+
+def _source(s: SourceStatus) -> JsonDict:
+    return {
+        "name": s.name,
+        "ok": s.ok,
+        "last_ok_at": _instant(s.last_ok_at),
+        "error": s.error,
+        "failures": s.failures,
+    }
+
+
+def encode_snapshot(snapshot: Snapshot) -> JsonDict:
+    """A snapshot as a JSON-able dict (``{"v": 1, "type": "snapshot", ...}``)."""
+    return {
+        "v": FORMAT_VERSION,
+        "type": "snapshot",
+        "taken_at": _instant(snapshot.taken_at),
+        "people": [_person(p) for p in snapshot.people],
+        "shifts": [_shift(s) for s in snapshot.shifts],
+        "tickets": [_ticket(t) for t in snapshot.tickets],
+        "sources": [_source(s) for s in snapshot.sources],
+    }
+
+
+def encode_action(action: UserAction) -> JsonDict:
+    """A user action as a JSON-able dict (``{"v": 1, "type": "action", ...}``)."""
+    return {
+        "v": FORMAT_VERSION,
+        "type": "action",
+        "id": action.id,
+        "kind": action.kind.value,
+        "source": action.source,
+        "ticket_id": action.ticket_id,
+        "by": action.by,
+        "created_at": _instant(action.created_at),
+        "to": action.to,
+        "note": action.note,
+        "until": _instant(action.until),
+    }
+
+
+def dumps(data: JsonDict) -> str:
+    """Compact JSON text of an encoded value (ASCII only, so any storage takes it)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def loads(text: str | bytes) -> object:
+    """Parse JSON text; a syntax error is a `CodecError`."""
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError) as exc:  # JSONDecodeError and bad bytes are ValueErrors
+        raise CodecError(f"not valid JSON: {exc}") from None
+
+
+# --- decoding -------------------------------------------------------------------------
+
+
+def _kind_of(raw: object) -> str:
+    """The JSON type name of *raw*, for error messages that must not echo content."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names |= {list: "a list", dict: "an object", type(None): "null"}
+    return names.get(type(raw), type(raw).__name__)
+
+
+class _Fields:
+    """Reads the typed fields of one JSON object; every error names the field's path."""
+
+    def __init__(self, raw: object, path: str) -> None:
+        if not isinstance(raw, dict):
+            raise CodecError(f"{path}: expected an object, got {_kind_of(raw)}")
+        self._raw: dict[str, object] = raw
+        self._path = path
+        self._read: set[str] = set()
+
+    def _take(self, name: str, expected: type, what: str, nullable: bool = False) -> Any:
+        self._read.add(name)
+        if name not in self._raw:
+            raise CodecError(f"{self._path}.{name}: missing")
+        value = self._raw[name]
+        if value is None and nullable:
+            return None
+        # bool is an int subclass in Python, but not a number in JSON.
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            raise CodecError(f"{self._path}.{name}: expected {what}, got {_kind_of(value)}")
+        return value
+
+    def text(self, name: str) -> str:
+        value: str = self._take(name, str, "a string")
+        return value
+
+    def flag(self, name: str) -> bool:
+        value: bool = self._take(name, bool, "a boolean")
+        return value
+
+    def count(self, name: str) -> int:
+        value: int = self._take(name, int, "a whole number")
+        if value < 0:
+            raise CodecError(f"{self._path}.{name}: expected a number >= 0")
+        return value
+
+    def instant(self, name: str) -> datetime:
+        value = self.optional_instant(name, nullable=False)
+        assert value is not None
+        return value
+
+    def optional_instant(self, name: str, nullable: bool = True) -> datetime | None:
+        text: str | None = self._take(name, str, "an ISO 8601 time", nullable)
+        if text is None:
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is None or value.utcoffset() is None:
+            raise CodecError(f"{self._path}.{name}: expected an ISO 8601 time with a UTC offset")
+        return value
+
+    def choice(self, name: str, enum: type[_E]) -> _E:
+        text = self.text(name)
+        try:
+            return enum(text)
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum)
+            raise CodecError(f"{self._path}.{name}: expected one of {allowed}") from None
+
+    def priority(self, name: str) -> Priority:
+        found = _PRIORITIES.get(self.text(name))
+        if found is None:
+            raise CodecError(f"{self._path}.{name}: expected one of P1, P2, P3, P4")
+        return found
+
+    def nested(self, name: str, decode: Callable[[object, str], _T]) -> _T:
+        return decode(self._take(name, dict, "an object"), f"{self._path}.{name}")
+
+    def optional(self, name: str, decode: Callable[[object, str], _T]) -> _T | None:
+        value = self._take(name, dict, "an object or null", nullable=True)
+        return None if value is None else decode(value, f"{self._path}.{name}")
+
+    def items(self, name: str, decode: Callable[[object, str], _T]) -> tuple[_T, ...]:
+        values: list[object] = self._take(name, list, "a list")
+        return tuple(decode(v, f"{self._path}.{name}[{i}]") for i, v in enumerate(values))
+
+    def make(self, build: Callable[[], _T]) -> _T:
+        """Build the value once every field is read; reject fields nobody read."""
+        unknown = sorted(set(self._raw) - self._read)
+        if unknown:
+            raise CodecError(f"{self._path}: unknown field(s) {', '.join(unknown)}")
+        try:
+            return build()
+        except ValueError as exc:  # the model's own checks, e.g. a shift ending too early
+            raise CodecError(f"{self._path}: {exc}") from None
+
+
+def _decode_person(raw: object, path: str) -> Person:
+    f = _Fields(raw, path)
+    id_, name, email = f.text("id"), f.text("name"), f.text("email")
+    return f.make(lambda: Person(id=id_, name=name, email=email))
+
+
+def _decode_shift(raw: object, path: str) -> Shift:
+    f = _Fields(raw, path)
+    values: JsonDict = {
+        "person": f.nested("person", _decode_person),
+        "start": f.instant("start"),
+        "end": f.instant("end"),
+        "role": f.choice("role", Role),
+        "rotation": f.text("rotation"),
+        "out_of_hours": f.flag("out_of_hours"),
+    }
+    return f.make(lambda: Shift(**values))
+
+
+def _decode_sla(raw: object, path: str) -> Sla:
+    f = _Fields(raw, path)
+    due_at, kind, paused = f.optional_instant("due_at"), f.choice("kind", SlaKind), f.flag("paused")
+    return f.make(lambda: Sla(due_at=due_at, kind=kind, paused=paused))
+
+
+def _decode_ticket(raw: object, path: str) -> Ticket:
+    f = _Fields(raw, path)
+    values: JsonDict = {
+        "id": f.text("id"),
+        "key": f.text("key"),
+        "title": f.text("title"),
+        "priority": f.priority("priority"),
+        "status": f.choice("status", TicketStatus),
+        "created_at": f.instant("created_at"),
+        "source": f.text("source"),
+        "url": f.text("url"),
+        "assignee": f.optional("assignee", _decode_person),
+        "sla": f.optional("sla", _decode_sla),
+        "acknowledged_at": f.optional_instant("acknowledged_at"),
+    }
+    return f.make(lambda: Ticket(**values))
+
+
+def _decode_source(raw: object, path: str) -> SourceStatus:
+    f = _Fields(raw, path)
+    values: JsonDict = {
+        "name": f.text("name"),
+        "ok": f.flag("ok"),
+        "last_ok_at": f.optional_instant("last_ok_at"),
+        "error": f.text("error"),
+        "failures": f.count("failures"),
+    }
+    return f.make(lambda: SourceStatus(**values))
+
+
+def _top(raw: object, expected_type: str) -> _Fields:
+    """Check the version and type of a top-level object."""
+    f = _Fields(raw, expected_type)
+    version = f.count("v")
+    if version > FORMAT_VERSION:
+        raise CodecError(
+            f"{expected_type}: format v{version} was written by a newer traysupport "
+            f"(this one reads v{FORMAT_VERSION}); upgrade traysupport"
+        )
+    if version < 1 or f.text("type") != expected_type:
+        raise CodecError(f"{expected_type}: not a v{FORMAT_VERSION} {expected_type} object")
+    return f
+
+
+def decode_snapshot(raw: object) -> Snapshot:
+    """The snapshot *raw* (as made by `encode_snapshot`) holds; `CodecError` if none."""
+    f = _top(raw, "snapshot")
+    values: JsonDict = {
+        "taken_at": f.instant("taken_at"),
+        "people": f.items("people", _decode_person),
+        "shifts": f.items("shifts", _decode_shift),
+        "tickets": f.items("tickets", _decode_ticket),
+        "sources": f.items("sources", _decode_source),
+    }
+    return f.make(lambda: Snapshot(**values))
+
+
+def decode_action(raw: object) -> UserAction:
+    """The user action *raw* (as made by `encode_action`) holds; `CodecError` if none."""
+    f = _top(raw, "action")
+    values: JsonDict = {
+        "id": f.text("id"),
+        "kind": f.choice("kind", ActionKind),
+        "source": f.text("source"),
+        "ticket_id": f.text("ticket_id"),
+        "by": f.text("by"),
+        "created_at": f.instant("created_at"),
+        "to": f.text("to"),
+        "note": f.text("note"),
+        "until": f.optional_instant("until"),
+    }
+    return f.make(lambda: UserAction(**values))

@@ -1,0 +1,361 @@
+"""Settings: read and check the TOML files, write them back, and keep the API tokens.
+
+The schema itself (every setting's kind, default and help) is `traysupport.config_schema`.
+Here it is applied: the team defaults file is laid under the user's file key by key,
+every problem in either is collected into one `ConfigError`, and a missing file is the
+built-in defaults, which run the embedded demo team.
+
+Tokens never go in a file: they live in the OS keyring (service "traysupport", user name
+the source's ``token_ref``) or, for CI and keyring-less systems, in the environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import logging
+import os
+import re
+import sys
+import tempfile
+import textwrap
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.errors
+
+from traysupport import paths
+from traysupport.config_schema import (
+    CONFIG_VERSION,
+    PROVIDERS,
+    SECTIONS,
+    SETTINGS,
+    Config,
+    InvalidValueError,
+    build,
+    flatten,
+    toml_text,
+)
+
+__all__ = [
+    "CONFIG_VERSION",
+    "Config",
+    "ConfigError",
+    "SecretError",
+    "SettingRow",
+    "delete_secret",
+    "describe",
+    "find_team_defaults",
+    "get_secret",
+    "load_config",
+    "load_defaults",
+    "render",
+    "save_config",
+    "secret_env_names",
+    "set_secret",
+]
+
+log = logging.getLogger(__name__)
+
+TEAM_DEFAULTS_ENV = "TRAYSUPPORT_TEAM_DEFAULTS"
+TEAM_DEFAULTS_NAME = "team-defaults.toml"
+SECRET_SERVICE = "traysupport"
+
+Migration = Callable[[dict[str, object]], dict[str, object]]
+MIGRATIONS: dict[int, Migration] = {}
+"""Hooks by version n: turn a file's flat dotted values at version n into version n+1's."""
+
+
+class ConfigError(Exception):
+    """Settings that cannot be used: one problem a line, each naming file, key and fix."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def _shown(path: Path) -> str:
+    """*path* as a user recognises it, with ~ for the home folder."""
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _shown_value(raw: object) -> str:
+    text = toml_text(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def _read_toml(path: Path, required: bool, problems: list[str]) -> dict[str, Any]:
+    """The TOML document in *path*; {} if it is missing and not *required*."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            problems.append(f"{_shown(path)}: no such file; create it or fix the path to it.")
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{_shown(path)}: cannot be read ({exc}); check it is a UTF-8 text file.")
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        where = f"{_shown(path)}:{line[1]}" if line else _shown(path)
+        problems.append(f"{where}: TOML syntax error: {exc}; fix the syntax on that line.")
+        return {}
+
+
+def _leaves(doc: dict[str, Any], prefix: str = "") -> dict[str, object]:
+    """The document's values by dotted key; tables that are not settings are opened."""
+    flat: dict[str, object] = {}
+    for name, value in doc.items():
+        key = prefix + name
+        if isinstance(value, dict) and key not in SETTINGS:
+            flat |= _leaves(value, key + ".")
+        else:
+            flat[key] = value
+    return flat
+
+
+def _migrated(where: str, flat: dict[str, object], problems: list[str]) -> dict[str, object]:
+    version = flat.pop("config_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        shown = _shown_value(version)
+        problems.append(f"{where}: config_version = {shown} is not valid; set it to 1.")
+        return flat
+    if version > CONFIG_VERSION:
+        problems.append(
+            f"{where}: config_version = {version} is from a newer traysupport (this one knows "
+            f"{CONFIG_VERSION}); upgrade traysupport."
+        )
+        return {}
+    for step in range(version, CONFIG_VERSION):
+        flat = MIGRATIONS[step](flat)
+    return flat
+
+
+def _unknown(where: str, key: str, value: object) -> str:
+    if key in SECTIONS:
+        shown = _shown_value(value)
+        return f"{where}: {key} = {shown} is not a table; put its settings under [{key}]."
+    close = difflib.get_close_matches(key, [*SETTINGS, "config_version"], n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"{where}: {key} is not a setting; {hint}Remove it or correct its name."
+
+
+def _read_layer(path: Path, required: bool, problems: list[str]) -> dict[str, Any]:
+    """The typed values *path* sets, by dotted key; its problems go to *problems*."""
+    where = _shown(path)
+    values: dict[str, Any] = {}
+    flat = _migrated(where, _leaves(_read_toml(path, required, problems)), problems)
+    for key, raw in flat.items():
+        setting = SETTINGS.get(key)
+        if setting is None:
+            problems.append(_unknown(where, key, raw))
+            continue
+        try:
+            values[key] = setting.kind.parse(raw)
+        except InvalidValueError as exc:
+            problems.append(f"{where}: {key} = {_shown_value(raw)} {exc.problem}; {exc.fix}.")
+    return values
+
+
+def _check_sources(config: Config, blame: dict[str, Path], problems: list[str]) -> None:
+    """Problems across settings: a provider that needs a URL must have one."""
+    needs_url = {p.name for p in PROVIDERS if p.needs_url}
+    for section in ("rotation", "queue"):
+        source = getattr(config, section)
+        if source.provider in needs_url and not source.url:
+            where = _shown(blame[f"{section}.provider"])  # the default, demo, needs no URL
+            problems.append(
+                f'{where}: {section}.url is empty, but {section}.provider = "{source.provider}"'
+                f' needs it; set {section}.url, e.g. "https://support.example.com/api/v1".'
+            )
+
+
+def find_team_defaults() -> Path | None:
+    """The team defaults file: from $TRAYSUPPORT_TEAM_DEFAULTS (a file or its folder),
+    else beside the packaged app's executable; None when there is none."""
+    named = os.environ.get(TEAM_DEFAULTS_ENV, "").strip()
+    if named:
+        path = Path(named).expanduser()
+        return path / TEAM_DEFAULTS_NAME if path.is_dir() else path
+    if getattr(sys, "frozen", False):  # a PyInstaller bundle: the team ships it alongside
+        beside = Path(sys.executable).parent / TEAM_DEFAULTS_NAME
+        return beside if beside.exists() else None
+    return None
+
+
+def _load(user: Path | None, team: Path | None) -> Config:
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    blame: dict[str, Path] = {}
+    for path, required in ((team, True), (user, False)):
+        if path is not None:
+            layer = _read_layer(path, required, problems)
+            values |= layer  # the user's file wins, key by key
+            blame |= dict.fromkeys(layer, path)
+    config = build(values)
+    _check_sources(config, blame, problems)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def load_config(path: Path | None = None, team_defaults: Path | None = None) -> Config:
+    """The settings: the user's file (default: the user config dir) over the team
+    defaults (default: `find_team_defaults`) over the built-in defaults.
+
+    Raise `ConfigError` listing every problem found in either file.
+    """
+    return _load(path or paths.config_file(), team_defaults or find_team_defaults())
+
+
+def load_defaults(team_defaults: Path | None = None) -> Config:
+    """What a user's file is laid over: the team defaults over the built-in ones."""
+    return _load(None, team_defaults or find_team_defaults())
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+def render(config: Config, base: Config | None = None) -> str:
+    """TOML text that sets what *config* changes from *base* (default: built-in)."""
+    current, defaults = flatten(config), flatten(base or Config())
+    lines = [
+        "# traysupport settings (`traysupport doctor` checks them). API tokens are not kept",
+        "# here but in the OS keyring. Settings left out have their default.",
+        f"config_version = {CONFIG_VERSION}",
+    ]
+    section = ""
+    # Top-level keys first: after a [table] header, every key belongs to that table.
+    for setting in sorted(SETTINGS.values(), key=lambda s: s.section != ""):
+        if current[setting.key] == defaults[setting.key]:
+            continue
+        if setting.section != section:
+            section = setting.section
+            lines += ["", f"[{section}]"]
+        default = toml_text(setting.kind.dump(setting.default))
+        comment = f"{setting.help} ({setting.kind.label}; default {default})"
+        lines += ["", *textwrap.wrap(comment, 86, initial_indent="# ", subsequent_indent="# ")]
+        value = toml_text(setting.kind.dump(current[setting.key]))
+        lines.append(f"{setting.name} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def save_config(config: Config, path: Path | None = None, *, base: Config | None = None) -> None:
+    """Write *config* to *path* (default: the user's file), atomically.
+
+    Only settings that differ from *base* (default: the built-in defaults; pass
+    `load_defaults()` to keep team defaults out of the user's file) are written.
+    The file is rewritten whole: comments a user added by hand are not kept.
+    """
+    path = path or paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
+            file.write(render(config, base))
+            file.flush()
+            os.fsync(file.fileno())  # the new content is on disk before it replaces the old
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRow:
+    """One setting as docs and the settings dialog show it."""
+
+    key: str
+    type: str
+    default: str
+    help: str
+
+
+def describe() -> tuple[SettingRow, ...]:
+    """Every setting, in schema order, with its type, default (as TOML) and help."""
+    return tuple(
+        SettingRow(s.key, s.kind.label, toml_text(s.kind.dump(s.default)), s.help)
+        for s in SETTINGS.values()
+    )
+
+
+# --- secrets --------------------------------------------------------------------------
+
+
+class SecretError(Exception):
+    """A token cannot be kept; the message says what to do instead."""
+
+
+def secret_env_names(source_name: str) -> tuple[str, str]:
+    """The environment variables a token is looked up in, most specific first."""
+    name = re.sub(r"[^A-Z0-9]", "_", source_name.upper())
+    return f"TRAYSUPPORT_{name}_TOKEN", "TRAYSUPPORT_TOKEN"
+
+
+def _keyring() -> Any:
+    """The keyring backend, or None when it keeps nothing.
+
+    The fail backend (no keyring found) has priority 0; the null backend and a chainer
+    with nothing to chain are below that. Real backends are above.
+    """
+    backend = keyring.get_keyring()
+    return backend if backend.priority > 0 else None
+
+
+def get_secret(source_name: str) -> str | None:
+    """The token of *source_name*: from the keyring, else the environment, else None."""
+    backend = _keyring()
+    if backend is not None:
+        try:
+            value = backend.get_password(SECRET_SERVICE, source_name)
+        except keyring.errors.KeyringError as exc:
+            log.warning("keyring unreadable for %s (%s); trying the environment", source_name, exc)
+        else:
+            if value:
+                return str(value)
+    for name in secret_env_names(source_name):
+        if value := os.environ.get(name):
+            return value
+    return None
+
+
+def _keyring_or_fail(source_name: str) -> Any:
+    backend = _keyring()
+    if backend is None:
+        raise SecretError(
+            f"No usable keyring on this system to keep the {source_name} token; set the "
+            f"environment variable {secret_env_names(source_name)[0]} to it instead."
+        )
+    return backend
+
+
+def set_secret(source_name: str, value: str) -> None:
+    """Keep *value* as the token of *source_name* in the keyring; `SecretError` if none."""
+    if not value:
+        raise ValueError("an empty token cannot be kept; use delete_secret to remove one")
+    try:
+        _keyring_or_fail(source_name).set_password(SECRET_SERVICE, source_name, value)
+    except keyring.errors.KeyringError as exc:
+        env = secret_env_names(source_name)[0]
+        raise SecretError(
+            f"The keyring refused the {source_name} token ({exc}); set the environment "
+            f"variable {env} to it instead."
+        ) from exc
+
+
+def delete_secret(source_name: str) -> None:
+    """Remove the token of *source_name* from the keyring, if it is there."""
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):  # nothing to delete
+        _keyring_or_fail(source_name).delete_password(SECRET_SERVICE, source_name)
