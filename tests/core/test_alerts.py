@@ -219,6 +219,17 @@ def test_evening_before_reminder_for_a_morning_shift_in_local_time() -> None:
     assert lead[0].key != alerts[0].key
 
 
+def test_one_evening_reminder_for_a_morning_of_several_shifts() -> None:
+    s = AlertSettings(tz=BERLIN)
+    early = shift(at(1, 5), at(1, 6))  # Tue 07:00 - 08:00 in Berlin (summer time)
+    later = shift(at(1, 8), at(1, 9))  # Tue 10:00 - 11:00, after a gap
+    alerts = run(snap((early, later)), at(0, 16), s)  # Mon 18:00 in Berlin
+    assert [a.body for a in alerts] == ["On duty at Tue 07:00 as primary (until Tue 08:00)"]
+    # The later shift still gets its lead reminder, and the evening instant is not a wake-up
+    # for it: after the first evening reminder, the next instant is the first lead.
+    assert nxt(snap((early, later)), at(0, 16), s) == at(1, 5) - timedelta(minutes=15)
+
+
 def test_no_evening_reminder_for_an_afternoon_shift_or_when_disabled() -> None:
     afternoon = snap((shift(at(1, 12), at(1, 20)),))  # Tue 12:00 UTC
     assert run(afternoon, at(0, 18), AlertSettings()) == []

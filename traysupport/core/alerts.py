@@ -14,7 +14,9 @@ Rules:
 - **duty_soon** (normal): for each span of mine starting after ``now``, reminders at
   ``start - lead`` for each lead in ``duty_soon_leads`` and, for a span whose local start
   is before 12:00, at ``evening_before`` on the local day before (only when that is
-  earlier than the longest lead's reminder; otherwise the lead reminder covers it). The
+  earlier than the longest lead's reminder, which otherwise covers it, and only for the
+  first span of mine after that evening instant: one evening reminder, not one per
+  shift of a busy morning). The
   reminders of one span form windows: each is due from its instant until the next one's
   instant (the last until the start), so an app opened late shows the nearest reminder,
   not a pile of stale ones. Key: span start + which reminder.
@@ -365,15 +367,30 @@ def _leads(settings: AlertSettings) -> list[timedelta]:
     return sorted(set(settings.duty_soon_leads), reverse=True)
 
 
-def _reminders(span: _Span, settings: AlertSettings) -> list[tuple[str, datetime]]:
-    """The (name, instant) reminders of an upcoming span, earliest first."""
+def _reminders(
+    span: _Span, before: datetime | None, settings: AlertSettings
+) -> list[tuple[str, datetime]]:
+    """The (name, instant) reminders of an upcoming span, earliest first.
+
+    *before* is the start of my span before this one (None if none): when it starts
+    after the evening reminder's instant, that evening already has a duty of mine to
+    remind of, and a second evening reminder would only add noise.
+    """
     leads = _leads(settings)
     reminders = [(f"lead{int(lead.total_seconds())}", span.start - lead) for lead in leads]
     evening = _evening_before(span.start, settings)
     first_lead = reminders[0][1] if reminders else span.start
-    if evening is not None and evening < first_lead:
+    if evening is not None and evening < first_lead and (before is None or before < evening):
         reminders.insert(0, ("evening", evening))
     return reminders
+
+
+def _upcoming_with_previous_start(ctx: _Context) -> Iterator[tuple[_Span, datetime | None]]:
+    """Each upcoming span with the start of my span before it (current or upcoming)."""
+    before = ctx.current.start if ctx.current is not None else None
+    for span in ctx.upcoming:
+        yield span, before
+        before = span.start
 
 
 def _evening_before(start: datetime, settings: AlertSettings) -> datetime | None:
@@ -386,8 +403,8 @@ def _evening_before(start: datetime, settings: AlertSettings) -> datetime | None
 
 
 def _duty_soon(ctx: _Context) -> Iterator[_Candidate]:
-    for span in ctx.upcoming:
-        due = [(name, at) for name, at in _reminders(span, ctx.settings) if at <= ctx.now]
+    for span, before in _upcoming_with_previous_start(ctx):
+        due = [(name, at) for name, at in _reminders(span, before, ctx.settings) if at <= ctx.now]
         if not due:
             # Spans are sorted, but reminders of a later span can still come first
             # (an evening reminder is earlier than a lead), so keep looking.
@@ -690,9 +707,9 @@ def _duty_instants(ctx: _Context) -> Iterator[datetime]:
     for span in spans:
         if lead > timedelta(0):
             yield max(span.start, span.end - lead)
-    for span in ctx.upcoming:
+    for span, before in _upcoming_with_previous_start(ctx):
         yield span.start
-        yield from (at for _, at in _reminders(span, ctx.settings))
+        yield from (at for _, at in _reminders(span, before, ctx.settings))
 
 
 def _ticket_instants(ctx: _Context) -> Iterator[datetime]:
