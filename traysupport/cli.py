@@ -1,0 +1,292 @@
+"""Command-line entry points: watch (headless), status, ack, handover, doctor, demo-server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from traysupport import __version__, doctor, logsetup, report, runtime
+from traysupport.config import Config, ConfigError, load_config
+from traysupport.core.model import Alert, Ticket, UserAction
+from traysupport.service import HomeLoop, ServiceState
+from traysupport.sources.base import SourceError
+from traysupport.store import OutboxState
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUEUED = 0, 1, 2, 75
+ACTION_TIMEOUT_SECONDS = 30.0
+
+
+class CliError(Exception):
+    """A problem to report in one line, with the exit code to use."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(slots=True)
+class _Listener:
+    """Collects what the service reports; optionally prints alerts as they fire."""
+
+    print_alerts: bool = False
+    state: ServiceState | None = None
+    on_change: Callable[[ServiceState], None] | None = None
+
+    def state_changed(self, state: ServiceState) -> None:
+        self.state = state
+        if self.on_change is not None:
+            self.on_change(state)
+
+    def alerts_fired(self, alerts: list[Alert]) -> None:
+        if not self.print_alerts:
+            return
+        stamp = datetime.now().astimezone().strftime("%H:%M:%S")
+        for alert in alerts:
+            print(f"[{stamp}] {alert.urgency.upper():8} {alert.title} — {alert.body}", flush=True)
+
+
+@dataclass(slots=True)
+class _Session:
+    engine: runtime.Engine
+    loop: HomeLoop
+    listener: _Listener
+
+
+@contextmanager
+def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_Session]:
+    """The engine on a background scheduler with a home loop on this thread."""
+    config = _config(args)
+    scheduler = BackgroundScheduler(timezone=UTC)
+    loop = HomeLoop()
+    listener = _Listener(print_alerts=print_alerts)
+    try:
+        with runtime.open_engine(
+            config,
+            scheduler=scheduler,
+            call_soon=loop.call_soon,
+            listener=listener,
+            demo_speed=getattr(args, "speed", 1.0),
+        ) as engine:
+            scheduler.start()
+            try:
+                yield _Session(engine, loop, listener)
+            finally:
+                scheduler.shutdown(wait=False)
+    except runtime.SetupError as error:
+        raise CliError(f"{_config_name(args)}: {error}", EXIT_USAGE) from error
+
+
+def _config(args: argparse.Namespace) -> Config:
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        raise CliError(str(error), EXIT_USAGE) from error
+    return config.as_demo() if args.demo else config
+
+
+def _config_name(args: argparse.Namespace) -> str:
+    return str(args.config) if args.config else "config"
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """One poll, then who is on duty and the queue by SLA time left."""
+    with _session(args) as session:
+        state = session.engine.service.poll_once()
+        now = datetime.now(UTC)
+        demo = session.engine.config.is_demo
+        if args.json:
+            print(json.dumps(report.status_dict(state, now, demo), indent=2, ensure_ascii=False))
+        else:
+            print(report.status_text(state, now, session.engine.config.ui.tz, demo))
+    return EXIT_OK
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    """Acknowledge one ticket, through the outbox."""
+    with _session(args) as session:
+        ticket = _find_ticket(session, args.ticket)
+        action = session.engine.service.acknowledge(ticket)
+        return _await_action(session, action, f"Acknowledged {ticket.key}")
+
+
+def cmd_handover(args: argparse.Namespace) -> int:
+    """Hand one ticket over to a teammate with a note, through the outbox."""
+    with _session(args) as session:
+        ticket = _find_ticket(session, args.ticket)
+        snapshot = session.listener.state.snapshot if session.listener.state else None
+        person = snapshot.person(args.to) if snapshot else None
+        if person is None:
+            names = ", ".join(p.id for p in snapshot.people) if snapshot else ""
+            raise CliError(f"nobody called {args.to!r} on the team (try one of: {names})")
+        action = session.engine.service.hand_over(ticket, person, args.note or "")
+        return _await_action(session, action, f"Handed {ticket.key} over to {person.name}")
+
+
+def _find_ticket(session: _Session, wanted: str) -> Ticket:
+    state = session.engine.service.poll_once()
+    unreachable = [s for s in state.snapshot.sources if not s.ok]
+    ticket = state.snapshot.ticket(wanted)
+    if ticket is not None:
+        return ticket
+    if unreachable:
+        raise CliError(f"cannot look up {wanted}: {unreachable[0].error}")
+    keys = ", ".join(t.key for t in state.snapshot.tickets[:10]) or "none open"
+    raise CliError(f"no open ticket {wanted!r} (open: {keys})")
+
+
+def _await_action(session: _Session, action: UserAction, success: str) -> int:
+    """Run the home loop until the source confirms, refuses, or the action is queued."""
+    settled = threading.Event()
+
+    def check(state: ServiceState) -> None:
+        entry = next((e for e in state.outbox if e.action.id == action.id), None)
+        if entry is None or entry.state is OutboxState.FAILED or entry.attempts > 0:
+            settled.set()
+
+    session.listener.on_change = check
+    if session.listener.state is not None:
+        check(session.listener.state)
+    session.loop.run(until=settled, timeout=ACTION_TIMEOUT_SECONDS)
+    outbox = session.engine.store.open_entries()
+    entry = next((e for e in outbox if e.action.id == action.id), None)
+    if entry is None:
+        print(success)
+        return EXIT_OK
+    if entry.state is OutboxState.FAILED:
+        raise CliError(f"not done: {entry.last_error}")
+    print(
+        f"Not confirmed yet ({entry.last_error or 'no answer'}). The action is saved and will be "
+        "sent when traysupport next runs."
+    )
+    return EXIT_QUEUED
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Headless: poll and print notifications in the terminal until Ctrl-C."""
+    with _session(args, print_alerts=True) as session:
+        config = session.engine.config
+        if config.is_demo:
+            print(
+                f"traysupport {__version__}: watching the demo team "
+                f"({session.engine.sources.demo_url}). Ctrl-C stops.",
+                flush=True,
+            )
+        else:
+            print(f"traysupport {__version__}: watching your team. Ctrl-C stops.", flush=True)
+        session.engine.service.start()
+        with suppress(KeyboardInterrupt):
+            session.loop.run()
+    return EXIT_OK
+
+
+def cmd_demo_server(args: argparse.Namespace) -> int:
+    """Run the demo team's API server on its own until Ctrl-C."""
+    with runtime.demo_server(port=args.port, speed=args.speed) as (server, _run):
+        print(f"Demo team API at {server.url} (speed {args.speed:g}x). Ctrl-C stops.", flush=True)
+        with suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the config, each source, the keyring, and what we can tell of the desktop."""
+    problems = doctor.run(args.config, demo=args.demo, out=print)
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+# -- argument parsing -----------------------------------------------------------------------
+
+
+def _common_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    # On subcommands the defaults are suppressed so they don't undo options given before.
+    default = (lambda v: v) if top else (lambda _v: argparse.SUPPRESS)
+    parser.add_argument(
+        "--demo", action="store_true", default=default(False), help="use the embedded demo team"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default(None),
+        metavar="PATH",
+        help="use this config file instead of the user's",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="log more to the terminal",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=default(1.0),
+        metavar="X",
+        help="demo team only: run its script X times faster",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for `traysupport`."""
+    parser = argparse.ArgumentParser(
+        prog="traysupport",
+        description="Support-rotation companion: duty reminders, SLA alerts, ack and handover.",
+    )
+    parser.add_argument("--version", action="version", version=f"traysupport {__version__}")
+    _common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        _common_options(p, top=False)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("watch", cmd_watch, "run headless, printing notifications (the default for now)")
+    status = add("status", cmd_status, "who is on duty, and the queue by SLA time left")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    ack = add("ack", cmd_ack, "acknowledge a ticket")
+    ack.add_argument("ticket", help="ticket key or id, e.g. DEMO-1003")
+    handover = add("handover", cmd_handover, "hand a ticket over to a teammate")
+    handover.add_argument("ticket", help="ticket key or id")
+    handover.add_argument("--to", required=True, metavar="PERSON", help="id, email or name")
+    handover.add_argument("--note", default="", help="what the next person should know")
+    add("doctor", cmd_doctor, "check the config, the sources and the desktop")
+    demo = add("demo-server", cmd_demo_server, "serve the demo team's API on its own")
+    demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.set_defaults(handler=cmd_watch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    logsetup.configure(verbose=args.verbose)
+    try:
+        return int(args.handler(args))
+    except CliError as error:
+        print(f"traysupport: {error}", file=sys.stderr)
+        return error.code
+    except SourceError as error:
+        print(f"traysupport: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""What `traysupport status` prints: the state as one JSON-able object, or as text."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from traysupport.core import rotation
+from traysupport.core.model import Person, Shift, Ticket
+from traysupport.core.sla import SlaPolicy, breach_at, sla_state, time_left, urgency_order
+from traysupport.core.timefmt import format_duration, format_instant
+from traysupport.service import ServiceState
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.isoformat().replace("+00:00", "Z")
+
+
+def _shift_dict(shift: Shift | None) -> dict[str, Any] | None:
+    if shift is None:
+        return None
+    return {"start": _iso(shift.start), "end": _iso(shift.end), "role": str(shift.role)}
+
+
+def _person_dict(person: Person | None) -> dict[str, str] | None:
+    if person is None:
+        return None
+    return {"id": person.id, "name": person.name, "email": person.email}
+
+
+def _ticket_dict(ticket: Ticket, policy: SlaPolicy, now: datetime) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "key": ticket.key,
+        "title": ticket.title,
+        "priority": ticket.priority.label,
+        "status": str(ticket.status),
+        "assignee": ticket.assignee.name if ticket.assignee else None,
+        "assignee_id": ticket.assignee.id if ticket.assignee else None,
+        "url": ticket.url,
+        "sla_due": _iso(breach_at(ticket, policy)),
+        "sla_state": str(sla_state(ticket, policy, now)),
+        "source": ticket.source,
+    }
+
+
+def status_dict(state: ServiceState, now: datetime, demo: bool) -> dict[str, Any]:
+    """The state as the `status --json` object (documented in the README)."""
+    snapshot, me, policy = state.snapshot, state.me, state.settings.sla
+    shifts = snapshot.shifts
+    shift = rotation.current_shift(shifts, me, now) if me else None
+    on_now = rotation.on_duty(shifts, now)
+    return {
+        "demo": demo,
+        "at": _iso(now),
+        "me": _person_dict(me),
+        "on_duty": shift is not None,
+        "shift": _shift_dict(shift),
+        "next_shift": _shift_dict(rotation.next_shift(shifts, me, now) if me else None),
+        "on_call_now": [
+            {"name": s.person.name, "id": s.person.id, "role": str(s.role), "until": _iso(s.end)}
+            for s in on_now
+        ],
+        "tickets": [
+            _ticket_dict(t, policy, now) for t in urgency_order(snapshot.tickets, policy, now)
+        ],
+        "pending_actions": [
+            {
+                "id": e.action.id,
+                "kind": str(e.action.kind),
+                "ticket_id": e.action.ticket_id,
+                "state": str(e.state),
+                "error": e.last_error,
+            }
+            for e in state.outbox
+        ],
+        "sources": [
+            {
+                "name": s.name,
+                "ok": s.ok,
+                "stale": s.stale,
+                "error": s.error,
+                "last_ok_at": _iso(s.last_ok_at),
+            }
+            for s in snapshot.sources
+        ],
+    }
+
+
+def status_text(state: ServiceState, now: datetime, tz: tzinfo, demo: bool) -> str:
+    """The state as a few lines for a terminal."""
+    lines = (
+        ["traysupport — demo team (no config found; see README to set up your team)"]
+        if demo
+        else []
+    )
+    lines += _duty_lines(state, now, tz)
+    lines += _queue_lines(state, now)
+    lines.append(
+        "Sources: "
+        + " · ".join(
+            f"{s.name} ok" if s.ok else f"{s.name} STALE ({s.error})"
+            for s in state.snapshot.sources
+        )
+    )
+    return "\n".join(lines)
+
+
+def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
+    me, shifts = state.me, state.snapshot.shifts
+    lines = []
+    if me is None:
+        lines.append("You: not found on the team (set `me` in the config to your id or email)")
+    else:
+        span = rotation.duty_span(shifts, me, now)
+        nxt = rotation.next_shift(shifts, me, now)
+        if span is not None:
+            lines.append(
+                f"You ({me.name}): ON DUTY until {format_instant(span[1], tz, now)}"
+                f" ({format_duration(span[1] - now)} left)"
+            )
+        else:
+            lines.append(f"You ({me.name}): off duty")
+        if nxt is not None:
+            lines.append(
+                f"Your next shift: {format_instant(nxt.start, tz, now)} → "
+                f"{format_instant(nxt.end, tz, now)} as {nxt.role}"
+                f" (in {format_duration(nxt.start - now)})"
+            )
+    on_now = rotation.on_duty(shifts, now)
+    who = ", ".join(
+        f"{s.person.name} ({s.role}, until {format_instant(s.end, tz, now)})" for s in on_now
+    )
+    lines.append(f"On duty now: {who or 'nobody'}")
+    return lines
+
+
+def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
+    policy = state.settings.sla
+    tickets = urgency_order(state.snapshot.tickets, policy, now)
+    lines = [f"Queue: {len(tickets)} open"]
+    for t in tickets:
+        left = time_left(t, policy, now)
+        sla_text = (
+            "no SLA"
+            if left is None
+            else (
+                f"breached {format_duration(-left)} ago"
+                if left.total_seconds() <= 0
+                else f"SLA in {format_duration(left)}"
+            )
+        )
+        who = t.assignee.name if t.assignee else "unassigned"
+        pending = " [pending]" if state.pending_for(t) else ""
+        lines.append(
+            f"  {t.priority.label}  {t.key:<12} {sla_text:<22} {who:<20} "
+            f"{_one_line(t.title)}{pending}"
+        )
+    return lines
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,268 @@
+"""Headless composition: config → store → sources → service, for the CLI and the tray app.
+
+The tray app (app.py) builds on `open_engine` with its own scheduler and `call_soon`;
+the CLI uses it with APScheduler's BackgroundScheduler and a `HomeLoop`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from traysupport import paths
+from traysupport.config import Config, get_secret
+from traysupport.core.alerts import AlertSettings, QuietHours
+from traysupport.core.model import Person
+from traysupport.core.sla import SlaPolicy
+from traysupport.demo import DemoServer
+from traysupport.service import (
+    CallSoon,
+    PollSettings,
+    ServiceListener,
+    SupportService,
+)
+from traysupport.sources.base import QueueSource, RotationSource, SourceError
+from traysupport.sources.http import HttpClient, HttpLimits
+from traysupport.sources.teamapi import TeamApiSource
+from traysupport.store import Store
+
+log = logging.getLogger(__name__)
+
+DEMO_SOURCE = "demo"
+DEMO_RUNTIME_FILE = "demo-server.json"
+
+
+class SetupError(Exception):
+    """The configuration names something traysupport cannot build; the message says what."""
+
+
+def sla_policy(config: Config) -> SlaPolicy:
+    """The SLA policy the config asks for."""
+    sla = config.sla
+    return SlaPolicy(
+        p1=sla.p1,
+        p2=sla.p2,
+        p3=sla.p3,
+        p4=sla.p4,
+        warn_fraction=sla.warn_fraction,
+        warn_min=sla.warn_min,
+    )
+
+
+def alert_settings(config: Config) -> AlertSettings:
+    """The alert rules' settings from the config (no pause, no snoozes yet)."""
+    alerts = config.alerts
+    quiet = None if alerts.quiet_hours is None else QuietHours(*alerts.quiet_hours)
+    return AlertSettings(
+        tz=config.ui.tz,
+        duty_soon_leads=alerts.duty_soon,
+        evening_before=alerts.evening_before,
+        duty_ending_lead=alerts.duty_ending,
+        new_ticket_off_duty_p1=alerts.p1_off_duty,
+        breach_repeat_p1=alerts.breach_repeat,
+        source_down_after=alerts.source_down_after,
+        quiet_hours=quiet,
+        quiet_allow_p1=alerts.quiet_allow_p1,
+        sla=sla_policy(config),
+    )
+
+
+def poll_settings(config: Config, demo_speed: float = 1.0) -> PollSettings:
+    """Poll intervals from the config; the demo team, being local, is polled briskly."""
+    if config.is_demo:
+        # Its script moves in seconds, and ETag makes an unchanged poll nearly free.
+        return PollSettings(
+            rotation_seconds=max(2.0, 30.0 / demo_speed),
+            queue_seconds=max(1.0, 5.0 / demo_speed),
+            jitter=0.0,
+        )
+    return PollSettings(
+        rotation_seconds=config.poll.rotation_interval.total_seconds(),
+        queue_seconds=config.poll.queue_interval.total_seconds(),
+        jitter=config.poll.jitter,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The sources one config asks for."""
+
+    rotation: RotationSource
+    queue: QueueSource
+    fetch_me: Callable[[], Person | None] | None
+    demo_url: str = ""
+
+
+def build_sources(config: Config, demo_url: str = "") -> Sources:
+    """Make the rotation and queue sources; *demo_url* is the demo server's base URL."""
+    if config.is_demo:
+        demo = TeamApiSource(DEMO_SOURCE, demo_url)
+        return Sources(demo, demo, demo.fetch_me, demo_url)
+    made: dict[str, TeamApiSource] = {}
+    for role, section in (("rotation", config.rotation), ("queue", config.queue)):
+        if section.provider != "team-api":
+            raise SetupError(
+                f"{role}.provider = {section.provider!r} is not supported yet; "
+                'use "team-api" or remove the setting to try the demo team.'
+            )
+        if not section.url:
+            raise SetupError(f"{role}.url is empty; set it to your team API's base URL.")
+        # One client when both roles use the same server: one session, one ETag cache.
+        if section.url not in made:
+            made[section.url] = TeamApiSource(
+                "team-api", section.url, get_secret(section.token_ref)
+            )
+    rotation, queue_source = made[config.rotation.url], made[config.queue.url]
+    return Sources(rotation, queue_source, rotation.fetch_me)
+
+
+# -- the demo server shared between processes ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRun:
+    """One run of the demo team: where it serves, and an id for its own store."""
+
+    url: str
+    run_id: str
+
+
+def running_demo() -> DemoRun | None:
+    """The demo server another traysupport process runs, if it answers."""
+    try:
+        data = json.loads(_demo_runtime_path().read_text(encoding="utf-8"))
+        run = DemoRun(str(data["url"]), str(data["run"]))
+        pid = int(data["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not _process_alive(pid):
+        return None
+    # One quick try: a stale file must not make every CLI command wait for retries.
+    probe = HttpClient(DEMO_SOURCE, run.url, limits=HttpLimits(max_retries=0, read_timeout=3))
+    try:
+        TeamApiSource(DEMO_SOURCE, run.url, http=probe).fetch_me()
+    except SourceError:
+        return None
+    finally:
+        probe.close()
+    return run
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _demo_runtime_path() -> Path:
+    return paths.runtime_dir() / DEMO_RUNTIME_FILE
+
+
+@contextmanager
+def demo_server(port: int = 0, speed: float = 1.0) -> Iterator[tuple[DemoServer, DemoRun]]:
+    """Run the embedded demo team and publish it, so other processes (the CLI) find it."""
+    server = DemoServer(port=port, speed=speed)
+    server.start()
+    run = DemoRun(server.url, uuid.uuid4().hex[:12])
+    _forget_old_demo_runs()
+    info = _demo_runtime_path()
+    try:
+        info.parent.mkdir(parents=True, exist_ok=True)
+        info.write_text(
+            json.dumps({"url": run.url, "run": run.run_id, "pid": os.getpid()}), encoding="utf-8"
+        )
+        yield server, run
+    finally:
+        with suppress(OSError):
+            info.unlink()
+        server.stop()
+
+
+def _forget_old_demo_runs() -> None:
+    """A new demo run starts its script afresh: the old runs' fired alerts must not count."""
+    for old in demo_store_dir().glob("*.sqlite3*"):
+        with suppress(OSError):
+            old.unlink()
+
+
+def demo_store_dir() -> Path:
+    """Where the demo runs keep their stores, apart from the user's own."""
+    return paths.data_dir() / "demo"
+
+
+def open_store(config: Config, demo: DemoRun | None = None) -> Store:
+    """The user's store, or the demo run's own store."""
+    if config.is_demo and demo is not None:
+        demo_store_dir().mkdir(parents=True, exist_ok=True)
+        return Store(demo_store_dir() / f"{demo.run_id}.sqlite3")
+    return Store.open_default()
+
+
+# -- the engine -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Engine:
+    """Everything the CLI and the tray app drive: the config, the store and the service."""
+
+    config: Config
+    store: Store
+    sources: Sources
+    service: SupportService
+
+
+@contextmanager
+def open_engine(
+    config: Config,
+    *,
+    scheduler: Any,
+    call_soon: CallSoon,
+    listener: ServiceListener,
+    demo_speed: float = 1.0,
+) -> Iterator[Engine]:
+    """Build the engine; for the demo team, use a running demo server or start one."""
+    with demo_for(config, demo_speed) as demo:
+        sources = build_sources(config, demo.url if demo else "")
+        store = open_store(config, demo)
+        try:
+            service = SupportService(
+                rotation=sources.rotation,
+                queue_source=sources.queue,
+                store=store,
+                scheduler=scheduler,
+                call_soon=call_soon,
+                listener=listener,
+                settings=alert_settings(config),
+                poll=poll_settings(config, demo_speed),
+                me_hint=config.me,
+                fetch_me=sources.fetch_me,
+            )
+            yield Engine(config, store, sources, service)
+        finally:
+            store.close()
+
+
+@contextmanager
+def demo_for(config: Config, speed: float = 1.0) -> Iterator[DemoRun | None]:
+    """For a demo config, the demo run to use: a running one, else one started here."""
+    if not config.is_demo:
+        yield None
+        return
+    running = running_demo()
+    if running is not None:
+        log.info("using the demo server at %s", running.url)
+        yield running
+        return
+    with demo_server(speed=speed) as (_server, run):
+        yield run

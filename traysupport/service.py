@@ -1,0 +1,481 @@
+"""The runtime: polls the sources, evaluates alerts, drains the outbox, reports to a listener.
+
+Threading model. Everything that touches the store or the service's state runs on one
+*home* thread: the GUI thread in the tray app, a `HomeLoop` thread headless. Network
+calls run as APScheduler jobs on the scheduler's worker threads and hand their results
+back through the injected `call_soon`, which queues a callback on the home thread. The
+service imports no Qt: the tray app injects a Qt-backed scheduler and `call_soon`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from traysupport.core import alerts as alert_rules
+from traysupport.core.model import (
+    ActionKind,
+    Alert,
+    Person,
+    Shift,
+    Snapshot,
+    SourceStatus,
+    Ticket,
+    UserAction,
+)
+from traysupport.core.sla import SlaState, sla_state
+from traysupport.sources.base import (
+    QueueSource,
+    RateLimitedError,
+    RotationSource,
+    SourceError,
+    UnavailableError,
+)
+from traysupport.store import OutboxEntry, Store
+
+log = logging.getLogger(__name__)
+
+CallSoon = Callable[[Callable[[], None]], None]
+Clock = Callable[[], datetime]
+
+SHIFT_WINDOW_BEHIND = timedelta(days=1)
+SHIFT_WINDOW_AHEAD = timedelta(days=14)
+FIRED_KEYS_KEPT = timedelta(days=30)
+# Failures that waiting can fix; anything else needs the user to look (and press Retry).
+TRANSIENT_ERRORS: tuple[type[SourceError], ...] = (UnavailableError, RateLimitedError)
+
+
+def utc_now() -> datetime:
+    """The real clock, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    """How often each source is polled."""
+
+    rotation_seconds: float = 300.0
+    queue_seconds: float = 60.0
+    jitter: float = 0.1
+    """Fraction of the interval added at random, so a team's laptops don't poll in step."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    """What the UI shows: the merged snapshot, who I am, and the actions in flight."""
+
+    snapshot: Snapshot
+    me: Person | None
+    outbox: tuple[OutboxEntry, ...]
+    settings: alert_rules.AlertSettings
+
+    def pending_for(self, ticket: Ticket) -> tuple[OutboxEntry, ...]:
+        """Actions on *ticket* that the source has not confirmed yet."""
+        return tuple(
+            e
+            for e in self.outbox
+            if e.action.ticket_id == ticket.id and e.action.source == ticket.source
+        )
+
+
+class ServiceListener(Protocol):
+    """What the service reports to; called on the home thread only."""
+
+    def state_changed(self, state: ServiceState) -> None:
+        """The snapshot, the outbox or the settings changed."""
+
+    def alerts_fired(self, alerts: list[Alert]) -> None:
+        """New alerts to show (already recorded as fired)."""
+
+
+@dataclass(slots=True)
+class _Part:
+    """The last good data of one source and how its fetches went."""
+
+    label: str
+    status: SourceStatus
+    people: tuple[Person, ...] = ()
+    shifts: tuple[Shift, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
+    me: Person | None = None
+    """Who the source says the token belongs to (rotation only, when asked)."""
+
+
+class SupportService:
+    """Polls the rotation and the queue, fires alerts, and applies user actions."""
+
+    def __init__(
+        self,
+        *,
+        rotation: RotationSource,
+        queue_source: QueueSource,
+        store: Store,
+        scheduler: Any,
+        call_soon: CallSoon,
+        listener: ServiceListener,
+        settings: alert_rules.AlertSettings,
+        poll: PollSettings = PollSettings(),
+        me_hint: str = "",
+        fetch_me: Callable[[], Person | None] | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._rotation = rotation
+        self._queue = queue_source
+        self._store = store
+        self._scheduler = scheduler
+        self._call_soon = call_soon
+        self._listener = listener
+        self._settings = settings
+        self._poll = poll
+        self._me_hint = me_hint
+        self._fetch_me = fetch_me
+        self._me: Person | None = None
+        self._clock = clock
+        self._parts = {
+            "rotation": _Part(f"rotation ({rotation.name})", SourceStatus(rotation.name, ok=False)),
+            "queue": _Part(
+                f"queue ({queue_source.name})", SourceStatus(queue_source.name, ok=False)
+            ),
+        }
+        self._previous: Snapshot | None = None
+        self._fired: set[str] = set()
+        self._sending: set[str] = set()
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show the saved data at once, then poll both sources now and on their intervals."""
+        now = self._clock()
+        self._store.prune_fired(now - FIRED_KEYS_KEPT)
+        self._fired = set(self._store.fired_keys())
+        self._load_saved()
+        for role, seconds in (
+            ("rotation", self._poll.rotation_seconds),
+            ("queue", self._poll.queue_seconds),
+        ):
+            self._scheduler.add_job(
+                self._poll_job,
+                "interval",
+                args=[role],
+                seconds=seconds,
+                jitter=seconds * self._poll.jitter or None,
+                id=f"poll-{role}",
+                next_run_time=now,
+                max_instances=1,
+                coalesce=True,
+                replace_existing=True,
+            )
+        self._publish()
+
+    def refresh_now(self) -> None:
+        """Poll both sources at once (the tray's "Refresh now")."""
+        for role in self._parts:
+            self._scheduler.add_job(self._poll_job, args=[role])
+
+    def poll_once(self) -> ServiceState:
+        """Fetch both sources on this thread, evaluate, and return the state (CLI, tests)."""
+        self._fired = set(self._store.fired_keys())
+        self._load_saved()
+        for role in self._parts:
+            outcome = self._fetch(role)
+            self._apply_fetch(role, outcome, evaluate=False)
+        self._evaluate()
+        return self.state()
+
+    # -- state -------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The merged view of the last good data of every source."""
+        rotation, queue_part = self._parts["rotation"], self._parts["queue"]
+        return Snapshot(
+            taken_at=self._clock(),
+            people=rotation.people,
+            shifts=rotation.shifts,
+            tickets=queue_part.tickets,
+            sources=tuple(replace(p.status, name=p.label) for p in self._parts.values()),
+        )
+
+    def state(self) -> ServiceState:
+        """What the UI shows now."""
+        return ServiceState(
+            snapshot=self.snapshot(),
+            me=self._me,
+            outbox=tuple(self._store.open_entries()),
+            settings=self._settings,
+        )
+
+    @property
+    def settings(self) -> alert_rules.AlertSettings:
+        """The alert settings in force (with pause and snoozes)."""
+        return self._settings
+
+    def update_settings(self, settings: alert_rules.AlertSettings) -> None:
+        """Apply new alert settings (pause, quiet hours...) and re-evaluate."""
+        self._settings = settings
+        self._evaluate()
+
+    def pause(self, until: datetime | None) -> None:
+        """Hold every notification until *until* (None resumes)."""
+        self.update_settings(replace(self._settings, paused_until=until))
+
+    # -- polling -----------------------------------------------------------------------
+
+    def _poll_job(self, role: str) -> None:
+        """Worker thread: fetch, then hand the outcome to the home thread."""
+        outcome = self._fetch(role)
+        self._call_soon(lambda: self._apply_fetch(role, outcome))
+
+    def _fetch(self, role: str) -> _Part | SourceError:
+        """Network I/O for one source; never raises (a bug becomes a SourceError)."""
+        now = self._clock()
+        part = self._parts[role]
+        try:
+            if role == "rotation":
+                people = tuple(self._rotation.fetch_people())
+                shifts = self._rotation.fetch_shifts(
+                    now - SHIFT_WINDOW_BEHIND, now + SHIFT_WINDOW_AHEAD
+                )
+                me = self._ask_me()
+                ok = SourceStatus(part.status.name, ok=True, last_ok_at=now)
+                return _Part(part.label, ok, people=people, shifts=tuple(shifts), me=me)
+            tickets = tuple(self._queue.fetch_tickets())
+            ok = SourceStatus(part.status.name, ok=True, last_ok_at=now)
+            return _Part(part.label, ok, tickets=tickets)
+        except SourceError as error:
+            return error
+        except Exception as error:  # a provider bug must not kill the poll loop
+            log.exception("%s: unexpected error while polling", part.label)
+            return SourceError(part.status.name, f"unexpected error ({type(error).__name__})")
+
+    def _apply_fetch(self, role: str, outcome: _Part | SourceError, evaluate: bool = True) -> None:
+        """Home thread: keep the new data, or keep the old data and count the failure."""
+        part = self._parts[role]
+        if isinstance(outcome, SourceError):
+            log.warning("%s: %s", part.label, outcome)
+            part.status = replace(
+                part.status, ok=False, error=str(outcome), failures=part.status.failures + 1
+            )
+        else:
+            self._parts[role] = outcome
+            self._save_part(role, outcome)
+            if role == "rotation":
+                self._resolve_me()
+        if evaluate:
+            self._evaluate()
+            self._drain_outbox()
+
+    def _save_part(self, role: str, part: _Part) -> None:
+        self._store.save_snapshot(
+            role,
+            Snapshot(
+                taken_at=part.status.last_ok_at or self._clock(),
+                people=part.people,
+                shifts=part.shifts,
+                tickets=part.tickets,
+                sources=(part.status,),
+            ),
+        )
+
+    def _load_saved(self) -> None:
+        """Start from the last good data, shown as stale until a fetch succeeds."""
+        for role, part in self._parts.items():
+            saved = self._store.load_snapshot(role)
+            if saved is None or part.status.ok:
+                continue
+            part.people, part.shifts, part.tickets = saved.people, saved.shifts, saved.tickets
+            part.status = replace(
+                part.status, last_ok_at=saved.taken_at, error="showing saved data"
+            )
+        self._resolve_me()
+
+    def _ask_me(self) -> Person | None:
+        """Worker thread: ask the source who the token belongs to, once, when not configured."""
+        if self._me_hint or self._me is not None or self._fetch_me is None:
+            return None
+        try:
+            return self._fetch_me()
+        except SourceError as error:
+            log.warning("could not ask the source who I am: %s", error)
+            return None
+
+    def _resolve_me(self) -> None:
+        """Find the user on the team: the configured id/email/name, else the source's /me."""
+        part = self._parts["rotation"]
+        if self._me_hint:
+            self._me = next((p for p in part.people if p.matches(self._me_hint)), self._me)
+        elif part.me is not None:
+            self._me = part.me
+
+    # -- alerts ------------------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        """Home thread: fire what is due, record it, and wake up for the next instant."""
+        now = self._clock()
+        current = self.snapshot()
+        fired = alert_rules.evaluate(
+            self._previous, current, now, self._me, self._settings, self._fired
+        )
+        for alert in fired:
+            self._store.mark_fired(alert.key, now)
+            self._fired.add(alert.key)
+        self._previous = current
+        self._record_history(current, now)
+        self._schedule_wakeup(current, now)
+        if fired:
+            self._listener.alerts_fired(fired)
+        self._publish()
+
+    def _record_history(self, current: Snapshot, now: datetime) -> None:
+        self._store.observe(current.tickets, now)
+        for ticket in current.tickets:
+            if sla_state(ticket, self._settings.sla, now) is SlaState.BREACHED:
+                self._store.note_breached(ticket.ref, now)
+
+    def _schedule_wakeup(self, current: Snapshot, now: datetime) -> None:
+        """One one-shot job at the next instant an alert can fall due."""
+        instant = alert_rules.next_instant(current, now, self._me, self._settings)
+        if instant is None:
+            if self._scheduler.get_job("alert-timer") is not None:
+                self._scheduler.remove_job("alert-timer")
+            return
+        self._scheduler.add_job(
+            lambda: self._call_soon(self._evaluate),
+            "date",
+            run_date=instant,
+            id="alert-timer",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def _publish(self) -> None:
+        self._listener.state_changed(self.state())
+
+    # -- user actions ------------------------------------------------------------------
+
+    def acknowledge(self, ticket: Ticket) -> UserAction:
+        """Acknowledge *ticket*: recorded in the outbox first, then sent."""
+        return self._act(ActionKind.ACKNOWLEDGE, ticket)
+
+    def hand_over(self, ticket: Ticket, to: Person, note: str) -> UserAction:
+        """Hand *ticket* over to *to* with *note*: recorded first, then sent."""
+        return self._act(ActionKind.HAND_OVER, ticket, to=to.id, note=note)
+
+    def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
+        """Silence *ticket*'s alerts until *until* (local only, nothing is sent)."""
+        action = self._act(ActionKind.SNOOZE, ticket, until=until)
+        snoozed = tuple(s for s in self._settings.snoozed if s[0] != ticket.ref)
+        self.update_settings(replace(self._settings, snoozed=(*snoozed, (ticket.ref, until))))
+        return action
+
+    def retry(self, action_id: str) -> None:
+        """Try a failed action again now."""
+        self._store.retry(action_id)
+        self._drain_outbox()
+
+    def _act(self, kind: ActionKind, ticket: Ticket, **extra: Any) -> UserAction:
+        me = self._me
+        action = UserAction(
+            id=str(uuid.uuid4()),
+            kind=kind,
+            source=ticket.source,
+            ticket_id=ticket.id,
+            by=me.id if me else "",
+            created_at=self._clock(),
+            **extra,
+        )
+        self._store.record(action)
+        self._drain_outbox()
+        return action
+
+    def _drain_outbox(self) -> None:
+        """Home thread: send every due action that is not in flight yet."""
+        now = self._clock()
+        for entry in self._store.due(now):
+            action = entry.action
+            if action.id in self._sending:
+                continue
+            if action.kind is ActionKind.SNOOZE:
+                self._store.mark_done(action.id, now)
+                continue
+            self._store.mark_sending(action.id)
+            self._sending.add(action.id)
+            people = self._parts["rotation"].people
+            by, to = _person(people, action.by), _person(people, action.to)
+            self._scheduler.add_job(self._send_job, args=[action, by, to])
+        self._publish()
+
+    def _send_job(self, action: UserAction, by: Person, to: Person) -> None:
+        """Worker thread: write one action to the ticket tool."""
+        try:
+            if action.kind is ActionKind.ACKNOWLEDGE:
+                self._queue.acknowledge(action.ticket_id, by, action.id)
+            else:
+                self._queue.hand_over(action.ticket_id, to, action.note, by, action.id)
+            error: SourceError | None = None
+        except SourceError as failure:
+            error = failure
+        except Exception as failure:  # a provider bug: keep the action, show the error
+            log.exception("unexpected error while sending %s", action.kind)
+            error = SourceError(self._queue.name, f"unexpected error ({type(failure).__name__})")
+        self._call_soon(lambda: self._action_done(action, error))
+
+    def _action_done(self, action: UserAction, error: SourceError | None) -> None:
+        """Home thread: record the outcome; a success is confirmed by polling the queue."""
+        self._sending.discard(action.id)
+        now = self._clock()
+        if error is None:
+            self._store.mark_done(action.id, now)
+            if action.kind is ActionKind.ACKNOWLEDGE:
+                self._store.note_acknowledged(f"{action.source}:{action.ticket_id}", now, action.by)
+            self._scheduler.add_job(self._poll_job, args=["queue"])
+        elif isinstance(error, TRANSIENT_ERRORS):
+            self._store.mark_retry(action.id, str(error), now)
+        else:
+            # Auth, not found, conflict, bad data: retrying the same request won't help.
+            self._store.mark_failed(action.id, str(error))
+        self._publish()
+
+
+def _person(people: tuple[Person, ...], person_id: str) -> Person:
+    """The team member with this id, or a bare Person when the team list lacks them."""
+    return next((p for p in people if p.id == person_id), Person(person_id, person_id))
+
+
+class HomeLoop:
+    """Runs callbacks in order on one thread: the headless stand-in for the GUI loop."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        """Queue *callback* to run on the loop's thread (thread-safe)."""
+        self._queue.put(callback)
+
+    def run(self, until: threading.Event | None = None, timeout: float | None = None) -> None:
+        """Run callbacks on the calling thread until `stop()`, *until* is set, or *timeout*."""
+        deadline = None if timeout is None else utc_now() + timedelta(seconds=timeout)
+        while until is None or not until.is_set():
+            wait = 0.1 if deadline is None else (deadline - utc_now()).total_seconds()
+            if wait <= 0:
+                return
+            try:
+                callback = self._queue.get(timeout=min(wait, 0.1))
+            except queue.Empty:
+                continue
+            if callback is None:
+                return
+            try:
+                callback()
+            except Exception:  # one bad callback must not stop the app
+                log.exception("callback failed")
+
+    def stop(self) -> None:
+        """Make `run()` return after the callbacks queued so far."""
+        self._queue.put(None)
