@@ -2,8 +2,10 @@
 
 Run: .venv/bin/python benchmarks/engine.py [--sizes 100,1000,10000,100000] [--repeat 5]
 
-Prints milliseconds per cycle (best and median of the repeats) for each queue size and
-the growth exponent between sizes (1.0 is linear; n log n reads slightly above 1).
+Prints, for each queue size, the first cycle (every ticket new: every alert text made)
+and the steady state (best and median of the repeats, alerts already fired, as on every
+poll after the first), and the steady state's growth exponent between sizes (1.0 is
+linear; n log n reads slightly above 1).
 The cycle is what the service does on each queue poll: parse the team API's JSON
 tickets, build the merged Snapshot, evaluate the alert rules against the previous
 snapshot, compute the next wake-up instant and order the queue by SLA urgency.
@@ -21,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from traysupport.core import alerts
-from traysupport.core.model import Person, Shift, Snapshot, SourceStatus
+from traysupport.core.model import Person, Shift, Snapshot, SourceStatus, Ticket
 from traysupport.core.sla import urgency_order
+from traysupport.sources.parse import ItemCache
 from traysupport.sources.teamapi import parse_ticket
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -65,14 +68,26 @@ def shifts() -> tuple[Shift, ...]:
     )
 
 
-def cycle(body: str, previous: Snapshot | None, settings: alerts.AlertSettings) -> Snapshot:
-    """Parse, merge, evaluate, order: what one queue poll costs without the network."""
+def cycle(
+    body: str,
+    previous: Snapshot | None,
+    settings: alerts.AlertSettings,
+    fired: set[str],
+    parsed: ItemCache[Ticket],
+) -> Snapshot:
+    """Parse, merge, evaluate, order: what one queue poll costs without the network.
+
+    *fired* is the set of alert keys fired so far; new ones are added, as the service
+    does, so a repeated cycle measures the steady state (everything seen before).
+    *parsed* is the team API client's cache of the last answer's tickets, as in
+    `TeamApiSource.fetch_tickets`: unchanged tickets are reused, not parsed again.
+    """
     people = {p.id: p for p in TEAM}
     payload = json.loads(body)
-    tickets = tuple(
-        parse_ticket(item, "bench", f"tickets[{i}]", people)
-        for i, item in enumerate(payload["tickets"])
-    )
+    parsed.start(people)
+    parse = parsed.parser(lambda item, path: parse_ticket(item, "bench", path, people))
+    tickets = tuple(parse(item, f"tickets[{i}]") for i, item in enumerate(payload["tickets"]))
+    parsed.finish()
     current = Snapshot(
         taken_at=NOW,
         people=TEAM,
@@ -80,22 +95,26 @@ def cycle(body: str, previous: Snapshot | None, settings: alerts.AlertSettings) 
         tickets=tickets,
         sources=(SourceStatus("bench", ok=True, last_ok_at=NOW),),
     )
-    fired = alerts.evaluate(previous, current, NOW, ME, settings, ())
+    fired.update(a.key for a in alerts.evaluate(previous, current, NOW, ME, settings, fired))
     alerts.next_instant(current, NOW, ME, settings)
     urgency_order(current.tickets, settings.sla, NOW)
-    assert fired, "the benchmark's queue should raise alerts"
     return current
 
 
 def measure(count: int, repeat: int) -> list[float]:
-    """Milliseconds per cycle, *repeat* times, for a queue of *count* tickets."""
+    """Milliseconds per cycle for a queue of *count* tickets: the first, then *repeat* more."""
     body = raw_tickets(count)
     settings = alerts.AlertSettings()
-    previous = cycle(body, None, settings)
-    timings = []
+    fired: set[str] = set()
+    parsed = ItemCache[Ticket]()
+    first_started = time.perf_counter()
+    previous = cycle(body, None, settings, fired, parsed)
+    first = (time.perf_counter() - first_started) * 1000
+    assert fired, "the benchmark's queue should raise alerts"
+    timings = [first]
     for _ in range(repeat):
         started = time.perf_counter()
-        cycle(body, previous, settings)
+        cycle(body, previous, settings, fired, parsed)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 
@@ -107,15 +126,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"{'tickets':>8}  {'best ms':>9}  {'median ms':>9}  {'µs/ticket':>9}  growth")
+    print(
+        f"{'tickets':>8}  {'first ms':>9}  {'best ms':>9}  {'median ms':>9}"
+        f"  {'µs/ticket':>9}  growth"
+    )
     last: tuple[int, float] | None = None
     for count in sizes:
-        timings = measure(count, args.repeat if count < 100_000 else max(1, args.repeat // 2))
-        best, median = min(timings), statistics.median(timings)
+        first, *steady = measure(
+            count, args.repeat if count < 100_000 else max(1, args.repeat // 2)
+        )
+        best, median = min(steady), statistics.median(steady)
         growth = (
             "" if last is None else f"n^{math.log(best / last[1]) / math.log(count / last[0]):.2f}"
         )
-        print(f"{count:>8}  {best:>9.1f}  {median:>9.1f}  {best * 1000 / count:>9.1f}  {growth}")
+        print(
+            f"{count:>8}  {first:>9.1f}  {best:>9.1f}  {median:>9.1f}"
+            f"  {best * 1000 / count:>9.1f}  {growth}"
+        )
         last = (count, best)
 
 

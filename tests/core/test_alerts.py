@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from traysupport.core.alerts import AlertSettings, QuietHours, evaluate, next_instant
+from traysupport.core.alerts import AlertSettings, QuietHours, evaluate, next_instant, plan
 from traysupport.core.model import (
     Alert,
     AlertAction,
@@ -899,3 +899,14 @@ def test_a_change_made_during_an_outage_shows_once_the_source_recovers() -> None
     alerts = evaluate(during, after, MON, ME, PLAIN, (), trusted=trusted)
     [alert] = only(alerts, AlertKind.SHIFT_CHANGED)
     assert alert.body.startswith("Moved: primary Wed 09:00")
+
+
+@FAST
+@given(scenarios())
+def test_plan_is_evaluate_and_next_instant_in_one_pass(
+    scenario: tuple[Snapshot | None, Snapshot, AlertSettings, datetime],
+) -> None:
+    previous, current, s, now = scenario
+    both = plan(previous, current, now, ME, s, ())
+    assert both.alerts == evaluate(previous, current, now, ME, s, ())
+    assert both.wake_at == next_instant(current, now, ME, s)

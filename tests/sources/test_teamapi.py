@@ -494,3 +494,36 @@ def test_item_parsers_raise_only_bad_data(value: object) -> None:
         except BadDataError as error:
             assert error.source == "s"
             assert error.problem.startswith("t")
+
+
+def test_unchanged_tickets_are_reused_and_changed_ones_parsed_again(
+    httpserver: HTTPServer, source: TeamApiSource
+) -> None:
+    """The merge step: a poll that sees the same JSON reuses the parsed ticket."""
+    answers = [
+        {"tickets": [ticket("1"), ticket("2"), ticket("3")], "next": None},
+        {"tickets": [ticket("1"), ticket("2", title="Now urgent", priority="P1")], "next": None},
+    ]
+    for answer in answers:
+        httpserver.expect_ordered_request("/api/v1/tickets").respond_with_json(answer)
+    first = {t.id: t for t in source.fetch_tickets()}
+    second = {t.id: t for t in source.fetch_tickets()}
+    assert second["1"] is first["1"]  # same JSON: the very same object
+    assert second["2"] is not first["2"]
+    assert (second["2"].title, second["2"].priority) == ("Now urgent", Priority.P1)
+    assert set(second) == {"1", "2"}  # the closed ticket is gone, not kept by the cache
+
+
+def test_a_renamed_assignee_is_not_hidden_by_reuse(
+    httpserver: HTTPServer, source: TeamApiSource
+) -> None:
+    page = {"tickets": [ticket("1", assignee_id="bob")], "next": None}
+    for name in ("Bob", "Robert"):
+        httpserver.expect_ordered_request("/api/v1/people").respond_with_json(
+            {"people": [{"id": "bob", "name": name}]}
+        )
+        httpserver.expect_ordered_request("/api/v1/tickets").respond_with_json(page)
+    source.fetch_people()
+    assert source.fetch_tickets()[0].assignee == Person("bob", "Bob")
+    source.fetch_people()
+    assert source.fetch_tickets()[0].assignee == Person("bob", "Robert")

@@ -68,8 +68,9 @@ alone can make ``evaluate`` return something new.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import chain
 
@@ -81,7 +82,6 @@ from traysupport.core.model import (
     Priority,
     Role,
     Shift,
-    SlaKind,
     Snapshot,
     SourceStatus,
     Ticket,
@@ -90,13 +90,11 @@ from traysupport.core.model import (
 )
 from traysupport.core.rotation import ROLE_ORDER, current_shift, duty_span, my_future_shifts
 from traysupport.core.sla import (
+    SlaClock,
     SlaPolicy,
     SlaState,
-    breach_at,
-    effective_sla,
-    sla_state,
+    running_clock,
     urgency_order,
-    warn_at,
 )
 from traysupport.core.timefmt import format_clock, format_instant, format_relative, local
 
@@ -186,6 +184,10 @@ class _Context:
     current: _Span | None
     shift_now: Shift | None
     upcoming: tuple[_Span, ...]
+    clocks: tuple[SlaClock | None, ...]
+    """The running SLA clock of each ticket of the snapshot, in order (None: can't fire)."""
+    fired: Collection[str] = frozenset()
+    """Keys already fired: rules skip them before making the alert's text."""
 
     @property
     def on_duty(self) -> bool:
@@ -228,9 +230,51 @@ def evaluate(  # noqa: PLR0917 - the service's call shape, fixed by the design
     """
     require_aware(now, "now")
     ctx = _context(current, _utc(now), me, settings)
+    return _due_alerts(previous, trusted, ctx, already_fired)
+
+
+def next_instant(
+    current: Snapshot, now: datetime, me: Person | None, settings: AlertSettings
+) -> datetime | None:
+    """The earliest UTC instant after *now* at which time alone may make a new alert due."""
+    require_aware(now, "now")
+    return _next_instant(_context(current, _utc(now), me, settings))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one evaluation decided: the alerts to show now, and when to look again."""
+
+    alerts: list[Alert]
+    wake_at: datetime | None
+
+
+def plan(  # noqa: PLR0917 - evaluate's call shape
+    previous: Snapshot | None,
+    current: Snapshot,
+    now: datetime,
+    me: Person | None,
+    settings: AlertSettings,
+    already_fired: Collection[str],
+    trusted: Snapshot | None = None,
+) -> Plan:
+    """`evaluate` and `next_instant` in one pass: the per-ticket work is done once."""
+    require_aware(now, "now")
+    ctx = _context(current, _utc(now), me, settings)
+    return Plan(_due_alerts(previous, trusted, ctx, already_fired), _next_instant(ctx))
+
+
+def _due_alerts(
+    previous: Snapshot | None,
+    trusted: Snapshot | None,
+    context: _Context,
+    already_fired: Collection[str],
+) -> list[Alert]:
+    fired = already_fired if isinstance(already_fired, (set, frozenset)) else set(already_fired)
+    ctx = replace(context, fired=fired)
+    settings = ctx.settings
     if _paused(settings, ctx.now):
         return []
-    fired = set(already_fired)
     quiet = _in_quiet_hours(settings, ctx.now)
     snoozed = _snoozed_refs(settings, ctx.now)
     chosen: dict[str, _Candidate] = {}
@@ -243,12 +287,8 @@ def evaluate(  # noqa: PLR0917 - the service's call shape, fixed by the design
     return [candidate.alert for candidate in ordered]
 
 
-def next_instant(
-    current: Snapshot, now: datetime, me: Person | None, settings: AlertSettings
-) -> datetime | None:
-    """The earliest UTC instant after *now* at which time alone may make a new alert due."""
-    require_aware(now, "now")
-    ctx = _context(current, _utc(now), me, settings)
+def _next_instant(ctx: _Context) -> datetime | None:
+    settings = ctx.settings
     if _paused(settings, ctx.now) and settings.paused_until is not None:
         # Nothing can be shown before the pause ends; whatever is due then shows then.
         return _utc(settings.paused_until)
@@ -264,8 +304,10 @@ def _utc(instant: datetime) -> datetime:
 
 
 def _context(snapshot: Snapshot, now: datetime, me: Person | None, s: AlertSettings) -> _Context:
+    # Computed once per evaluation: the rules and the next instant all need them.
+    clocks = tuple(running_clock(ticket, s.sla) for ticket in snapshot.tickets)
     if me is None:
-        return _Context(snapshot, now, None, s, None, None, ())
+        return _Context(snapshot, now, None, s, None, None, (), clocks)
     shifts = snapshot.shifts
     span = duty_span(shifts, me, now)
     shift_now = current_shift(shifts, me, now)
@@ -276,7 +318,8 @@ def _context(snapshot: Snapshot, now: datetime, me: Person | None, s: AlertSetti
         current = None if first is None else _Span(start, end, first)
     after = current.end if current is not None else now
     later = (sh for sh in my_future_shifts(shifts, me, now) if _utc(sh.start) > after)
-    return _Context(snapshot, now, me, s, current, shift_now, tuple(_merge_spans(later)))
+    upcoming = tuple(_merge_spans(later))
+    return _Context(snapshot, now, me, s, current, shift_now, upcoming, clocks)
 
 
 def _seniority(shift: Shift) -> tuple[int, str]:
@@ -386,11 +429,20 @@ def _reminders(
 
 
 def _upcoming_with_previous_start(ctx: _Context) -> Iterator[tuple[_Span, datetime | None]]:
-    """Each upcoming span with the start of my span before it (current or upcoming)."""
-    before = ctx.current.start if ctx.current is not None else None
+    """Each upcoming span with the start of my span before it, past ones included.
+
+    All of my spans count, not only those after *now*: the answer must not change as
+    time passes, or a reminder could fall due at an instant `next_instant` never named.
+    """
+    me = ctx.me
+    if me is None:
+        return
+    starts = [
+        span.start for span in _merge_spans(s for s in ctx.snapshot.shifts if s.person.id == me.id)
+    ]
     for span in ctx.upcoming:
-        yield span, before
-        before = span.start
+        index = bisect_left(starts, span.start)
+        yield span, starts[index - 1] if index > 0 else None
 
 
 def _evening_before(start: datetime, settings: AlertSettings) -> datetime | None:
@@ -560,18 +612,21 @@ def _ticket_head(ticket: Ticket) -> str:
 
 def _new_tickets(ctx: _Context) -> Iterator[_Candidate]:
     off_duty_p1 = ctx.settings.new_ticket_off_duty_p1
-    for ticket in ctx.snapshot.tickets:
+    for ticket, clock in zip(ctx.snapshot.tickets, ctx.clocks, strict=True):
         if ticket.acknowledged:
             continue
         if not ctx.on_duty and not (off_duty_p1 and ticket.priority is Priority.P1):
             continue
+        key = f"new_ticket|{ticket.ref}"
+        if key in ctx.fired:
+            continue  # checked before the text is made: most tickets were seen before
         body = _clip(ticket.title)
-        due = breach_at(ticket, ctx.settings.sla)
-        if due is not None:
+        if clock is not None:
+            due = clock.breach_at
             state = "due" if due > ctx.now else "breached"
             body += f"\nSLA {state} {format_relative(due, ctx.now)} ({_when(due, ctx)})."
         alert = Alert(
-            key=f"new_ticket|{ticket.ref}",
+            key=key,
             kind=AlertKind.NEW_TICKET,
             title=f"New {_ticket_head(ticket)}",
             body=body,
@@ -597,20 +652,14 @@ def _repeat(ticket: Ticket, settings: AlertSettings) -> timedelta | None:
 
 
 def _sla_alerts(ctx: _Context) -> Iterator[_Candidate]:
-    policy = ctx.settings.sla
-    for ticket in ctx.snapshot.tickets:
-        sla, warn, due = (
-            effective_sla(ticket, policy),
-            warn_at(ticket, policy),
-            breach_at(ticket, policy),
-        )
-        if sla is None or warn is None or due is None or not _audience(ticket, ctx):
+    for ticket, clock in zip(ctx.snapshot.tickets, ctx.clocks, strict=True):
+        if clock is None or not _audience(ticket, ctx):
             continue
-        state = sla_state(ticket, policy, ctx.now)
+        state = clock.state(ctx.now)
         if state is SlaState.WARNING:
-            yield _sla_warning(ticket, sla.kind, warn, due, ctx)
+            yield from _sla_warning(ticket, clock, ctx)
         elif state is SlaState.BREACHED:
-            yield _sla_breached(ticket, sla.kind, due, ctx)
+            yield from _sla_breached(ticket, clock, ctx)
 
 
 def _sla_actions(ticket: Ticket) -> tuple[AlertAction, ...]:
@@ -618,11 +667,13 @@ def _sla_actions(ticket: Ticket) -> tuple[AlertAction, ...]:
     return (AlertAction.SNOOZE, AlertAction.OPEN) if ticket.acknowledged else _TICKET_ACTIONS
 
 
-def _sla_warning(
-    ticket: Ticket, kind: SlaKind, warn: datetime, due: datetime, ctx: _Context
-) -> _Candidate:
+def _sla_warning(ticket: Ticket, clock: SlaClock, ctx: _Context) -> Iterator[_Candidate]:
+    kind, due = clock.kind, clock.breach_at
+    key = f"sla_warning|{ticket.ref}|{kind}|{due.isoformat()}"
+    if key in ctx.fired:
+        return
     alert = Alert(
-        key=f"sla_warning|{ticket.ref}|{kind}|{due.isoformat()}",
+        key=key,
         kind=AlertKind.SLA_WARNING,
         title=f"{_ticket_head(ticket)}: {kind} SLA due {format_relative(due, ctx.now)}",
         body=f"{_clip(ticket.title)}\nDue at {_when(due, ctx)}.",
@@ -630,15 +681,19 @@ def _sla_warning(
         subject=ticket.ref,
         actions=_sla_actions(ticket),
     )
-    return _Candidate(alert, warn, ticket)
+    yield _Candidate(alert, clock.warn_at, ticket)
 
 
-def _sla_breached(ticket: Ticket, kind: SlaKind, due: datetime, ctx: _Context) -> _Candidate:
+def _sla_breached(ticket: Ticket, clock: SlaClock, ctx: _Context) -> Iterator[_Candidate]:
+    kind, due = clock.kind, clock.breach_at
     repeat = _repeat(ticket, ctx.settings)
     index = 0 if repeat is None else (ctx.now - due) // repeat
+    key = f"sla_breached|{ticket.ref}|{kind}|{due.isoformat()}|{index}"
+    if key in ctx.fired:
+        return
     ago = format_relative(due, ctx.now)
     alert = Alert(
-        key=f"sla_breached|{ticket.ref}|{kind}|{due.isoformat()}|{index}",
+        key=key,
         kind=AlertKind.SLA_BREACHED,
         title=f"{_ticket_head(ticket)}: {kind} SLA breached",
         body=f"{_clip(ticket.title)}\nWas due at {_when(due, ctx)} ({ago}).",
@@ -646,7 +701,7 @@ def _sla_breached(ticket: Ticket, kind: SlaKind, due: datetime, ctx: _Context) -
         subject=ticket.ref,
         actions=_sla_actions(ticket),
     )
-    return _Candidate(alert, due + index * (repeat or timedelta(0)), ticket)
+    yield _Candidate(alert, due + index * (repeat or timedelta(0)), ticket)
 
 
 # --- source rules -----------------------------------------------------------------------
@@ -713,13 +768,11 @@ def _duty_instants(ctx: _Context) -> Iterator[datetime]:
 
 
 def _ticket_instants(ctx: _Context) -> Iterator[datetime]:
-    policy = ctx.settings.sla
-    for ticket in ctx.snapshot.tickets:
-        warn, due = warn_at(ticket, policy), breach_at(ticket, policy)
-        if warn is not None:
-            yield warn
-        if due is None:
+    for ticket, clock in zip(ctx.snapshot.tickets, ctx.clocks, strict=True):
+        if clock is None:
             continue
+        due = clock.breach_at
+        yield clock.warn_at
         yield due
         repeat = _repeat(ticket, ctx.settings)
         if repeat is not None and due <= ctx.now:

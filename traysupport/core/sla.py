@@ -67,7 +67,7 @@ class SlaPolicy:
 
     def target(self, priority: Priority) -> timedelta | None:
         """The response target for *priority*, or None when it has no SLA."""
-        return (self.p1, self.p2, self.p3, self.p4)[Priority(priority).value - 1]
+        return (self.p1, self.p2, self.p3, self.p4)[priority.value - 1]
 
     def warning_lead(self, target: timedelta) -> timedelta:
         """How long before the deadline the warning falls, for an SLA of length *target*."""
@@ -80,26 +80,62 @@ def _utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
+def _tool_sla(ticket: Ticket) -> Sla | None:
+    """The tool's own SLA when it decides (it has a deadline, or is paused), else None."""
+    own = ticket.sla
+    return own if own is not None and (own.due_at is not None or own.paused) else None
+
+
 def effective_sla(ticket: Ticket, policy: SlaPolicy) -> Sla | None:
     """The SLA clock that applies to *ticket*: the tool's own, else the policy's, else None."""
-    own = ticket.sla
-    if own is not None and (own.due_at is not None or own.paused):
+    own = _tool_sla(ticket)
+    if own is not None:
         return own
     target = policy.target(ticket.priority)
     if target is None:
         return None
-    return Sla(due_at=_utc(ticket.created_at) + target, kind=SlaKind.RESPONSE)
+    return Sla(due_at=ticket.created_at + target, kind=SlaKind.RESPONSE)
 
 
-def _running_clock(ticket: Ticket, policy: SlaPolicy) -> tuple[datetime, datetime] | None:
-    """(warn_at, breach_at) in UTC of a clock that can still fire, else None."""
-    sla = effective_sla(ticket, policy)
-    if sla is None or sla.due_at is None or sla.paused:
+@dataclass(frozen=True, slots=True)
+class SlaClock:
+    """A running SLA clock of one ticket: which kind, when it warns, when it breaches (UTC)."""
+
+    kind: SlaKind
+    warn_at: datetime
+    breach_at: datetime
+
+    def state(self, now: datetime) -> SlaState:
+        """Where this clock stands at *now*: OK, WARNING or BREACHED."""
+        if now >= self.breach_at:
+            return SlaState.BREACHED
+        if now >= self.warn_at:
+            return SlaState.WARNING
+        return SlaState.OK
+
+
+def running_clock(ticket: Ticket, policy: SlaPolicy) -> SlaClock | None:
+    """*ticket*'s SLA clock when it can still fire; None when paused, stopped or absent.
+
+    Callers that need several facts about one ticket call this once: it is the part of
+    a poll that runs for every ticket.
+    """
+    own = _tool_sla(ticket)
+    if own is not None:
+        if own.due_at is None or own.paused:
+            return None
+        kind, due = own.kind, own.due_at
+    else:
+        # The policy's clock, made here rather than through effective_sla: this runs for
+        # every ticket on every poll, and building an Sla per ticket showed in profiles.
+        policy_target = policy.target(ticket.priority)
+        if policy_target is None:
+            return None
+        kind, due = SlaKind.RESPONSE, ticket.created_at + policy_target
+    if kind is SlaKind.RESPONSE and ticket.acknowledged:
         return None
-    if sla.kind is SlaKind.RESPONSE and ticket.acknowledged:
-        return None
-    due = _utc(sla.due_at)
-    created = _utc(ticket.created_at)
+    # Model datetimes are UTC already (model.py converts them), so no conversion here.
+    created = ticket.created_at
     target = policy.target(ticket.priority)
     if target is None:
         target = due - created
@@ -108,33 +144,25 @@ def _running_clock(ticket: Ticket, policy: SlaPolicy) -> tuple[datetime, datetim
         # A tool deadline shorter than the policy target would otherwise warn before
         # the ticket existed.
         warn = max(warn, created)
-    return warn, due
+    return SlaClock(kind, warn, due)
 
 
 def warn_at(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
     """The UTC instant the SLA warning falls, or None when the SLA cannot fire."""
-    clock = _running_clock(ticket, policy)
-    return None if clock is None else clock[0]
+    clock = running_clock(ticket, policy)
+    return None if clock is None else clock.warn_at
 
 
 def breach_at(ticket: Ticket, policy: SlaPolicy) -> datetime | None:
     """The UTC instant the SLA is breached, or None when the SLA cannot fire."""
-    clock = _running_clock(ticket, policy)
-    return None if clock is None else clock[1]
+    clock = running_clock(ticket, policy)
+    return None if clock is None else clock.breach_at
 
 
 def sla_state(ticket: Ticket, policy: SlaPolicy, now: datetime) -> SlaState:
     """Where *ticket*'s SLA stands at *now*."""
-    clock = _running_clock(ticket, policy)
-    if clock is None:
-        return SlaState.NONE
-    warn, due = clock
-    instant = _utc(now)
-    if instant >= due:
-        return SlaState.BREACHED
-    if instant >= warn:
-        return SlaState.WARNING
-    return SlaState.OK
+    clock = running_clock(ticket, policy)
+    return SlaState.NONE if clock is None else clock.state(_utc(now))
 
 
 def time_left(ticket: Ticket, policy: SlaPolicy, now: datetime) -> timedelta | None:
@@ -149,15 +177,18 @@ def urgency_order(tickets: Iterable[Ticket], policy: SlaPolicy, now: datetime) -
     Ties go by priority, then created_at, then ref. One key per ticket: O(n log n).
     """
 
+    instant = _utc(now)
+
     def key(ticket: Ticket) -> tuple[bool, timedelta, int, datetime, str]:
-        left = time_left(ticket, policy, now)
+        due = breach_at(ticket, policy)
+        left = None if due is None else due - instant
         # The placeholder is never compared against a real time left: the flag before it
         # already separates tickets without an SLA.
         return (
             left is None,
             timedelta(0) if left is None else left,
-            int(ticket.priority),
-            _utc(ticket.created_at),
+            ticket.priority.value,
+            ticket.created_at,
             ticket.ref,
         )
 

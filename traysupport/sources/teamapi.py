@@ -8,6 +8,7 @@ the answer is kept.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TypeVar
@@ -26,7 +27,7 @@ from traysupport.core.model import (
 )
 from traysupport.sources.base import NotFoundError
 from traysupport.sources.http import HttpClient
-from traysupport.sources.parse import JsonObject, format_utc, keep_valid, web_url
+from traysupport.sources.parse import ItemCache, JsonObject, format_utc, keep_valid, web_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,6 +55,8 @@ class TeamApiSource:
         auth = f"Bearer {token}" if token else None
         self._http = http if http is not None else HttpClient(name, base_url, auth=auth)
         self._people: dict[str, Person] = {}
+        self._tickets = ItemCache[Ticket]()
+        self._tickets_lock = threading.Lock()
 
     def close(self) -> None:
         """Close the HTTP connections (also done when the source is dropped)."""
@@ -90,7 +93,17 @@ class TeamApiSource:
         return keep_valid(items, self._shift_item, self._name, "shifts", log)
 
     def fetch_tickets(self) -> list[Ticket]:
-        """All open tickets, following ``next`` cursors (bounded, and never in a loop)."""
+        """All open tickets, following ``next`` cursors (bounded, and never in a loop).
+
+        Tickets whose JSON is the same as in the last fetch are reused, not parsed again.
+        """
+        with self._tickets_lock:
+            self._tickets.start(self._people)
+            tickets = self._fetch_ticket_pages(self._tickets.parser(self._ticket_item))
+            self._tickets.finish()
+        return tickets
+
+    def _fetch_ticket_pages(self, parse_item: Callable[[object, str], Ticket]) -> list[Ticket]:
         tickets: list[Ticket] = []
         seen: set[str] = set()
         cursor: str | None = None
@@ -99,7 +112,7 @@ class TeamApiSource:
             answer = JsonObject.of(self._http.get_json("tickets", params), self._name, "")
             items = answer.require_list("tickets")
             path = "tickets" if page == 0 else f"page {page + 1} tickets"
-            tickets += keep_valid(items, self._ticket_item, self._name, path, log)
+            tickets += keep_valid(items, parse_item, self._name, path, log)
             cursor = answer.optional_str("next", max_chars=4096) or None
             if cursor is None:
                 break
