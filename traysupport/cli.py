@@ -14,7 +14,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from traysupport import __version__, doctor, logsetup, report, runtime
+from traysupport import __version__, doctor, logsetup, paths, report, runtime
 from traysupport.config import Config, ConfigError, load_config
 from traysupport.core.model import Alert, Ticket, UserAction
 from traysupport.service import HomeLoop, ServiceState
@@ -91,6 +91,16 @@ def _config(args: argparse.Namespace) -> Config:
     except ConfigError as error:
         raise CliError(str(error), EXIT_USAGE) from error
     return config.as_demo() if args.demo else config
+
+
+def _check_config_path(path: Path | None) -> None:
+    """An explicit --config must exist: a mistyped path must not quietly mean the demo."""
+    if path is not None and not path.exists():
+        raise CliError(
+            f"{path}: no such config file; check the path, or leave out --config "
+            f"to use {paths.config_file()}",
+            EXIT_USAGE,
+        )
 
 
 def _config_name(args: argparse.Namespace) -> str:
@@ -277,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logsetup.configure(verbose=args.verbose)
     try:
+        _check_config_path(args.config)
         return int(args.handler(args))
     except CliError as error:
         print(f"traysupport: {error}", file=sys.stderr)

@@ -70,6 +70,15 @@ def _check_sources(config: Config, demo_url: str, out: Out) -> int:
 
 
 def _check_me(config: Config, sources: runtime.Sources, out: Out) -> int:
+    # An unreachable or unauthorised source is one more problem, not the end of the checks.
+    try:
+        return _check_me_unguarded(config, sources, out)
+    except SourceError as error:
+        out(f"✗ me: cannot ask the rotation who you are: {error}")
+        return 1
+
+
+def _check_me_unguarded(config: Config, sources: runtime.Sources, out: Out) -> int:
     people = sources.rotation.fetch_people() if config.me else []
     if config.me:
         match = next((p for p in people if p.matches(config.me)), None)

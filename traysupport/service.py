@@ -144,6 +144,8 @@ class SupportService:
             ),
         }
         self._previous: Snapshot | None = None
+        self._trusted: Snapshot | None = None
+        """The last evaluated snapshot whose sources were all ok (for shift changes)."""
         self._fired: set[str] = set()
         self._sending: set[str] = set()
 
@@ -166,7 +168,8 @@ class SupportService:
                 seconds=seconds,
                 jitter=seconds * self._poll.jitter or None,
                 id=f"poll-{role}",
-                next_run_time=now,
+                # The scheduler runs on the wall clock, whatever clock the rules are given.
+                next_run_time=utc_now(),
                 max_instances=1,
                 coalesce=True,
                 replace_existing=True,
@@ -319,12 +322,14 @@ class SupportService:
         now = self._clock()
         current = self.snapshot()
         fired = alert_rules.evaluate(
-            self._previous, current, now, self._me, self._settings, self._fired
+            self._previous, current, now, self._me, self._settings, self._fired, self._trusted
         )
         for alert in fired:
             self._store.mark_fired(alert.key, now)
             self._fired.add(alert.key)
         self._previous = current
+        if current.sources and all(s.ok for s in current.sources):
+            self._trusted = current
         self._record_history(current, now)
         self._schedule_wakeup(current, now)
         if fired:
