@@ -43,7 +43,7 @@ from traysupport.core.model import (
 )
 from traysupport.demo import ME, DemoServer
 from traysupport.demo.script import P1_AT, P1_WARNING_AT, P2_AT, YOUR_SHIFT_AT
-from traysupport.service import HomeLoop, PollSettings, ServiceState, SupportService
+from traysupport.service import ActionError, HomeLoop, PollSettings, ServiceState, SupportService
 from traysupport.sources.http import HttpClient, HttpLimits
 from traysupport.sources.teamapi import TeamApiSource
 from traysupport.store import RETRY_BASE, OutboxEntry, OutboxState, Store
@@ -732,3 +732,52 @@ def test_pause_holds_every_alert_until_it_ends(
     clock.now = until
     rig.fire_timer()
     assert {a.kind for a in rig.heard.alerts} == {AlertKind.DUTY_STARTED, AlertKind.NEW_TICKET}
+
+
+def test_pause_and_snoozes_survive_a_restart_and_expired_ones_are_dropped(
+    make_rig: MakeRig, open_store: Callable[[], Store], clock: FakeClock
+) -> None:
+    first = make_rig(open_store())
+    clock.at(P1_AT + 1)
+    state = first.service.poll_once()
+    paused_until = clock() + timedelta(minutes=30)
+    first.service.pause(paused_until)
+    first.service.snooze(ticket(state, "DEMO-1004"), clock() + timedelta(hours=1))
+    first.service.snooze(ticket(state, "DEMO-1003"), clock() + timedelta(minutes=5))
+    first.store.close()
+
+    clock.now += timedelta(minutes=10)  # the short snooze is over by the restart
+    again = make_rig(open_store())
+    again.service.poll_once()
+
+    assert again.service.settings.paused_until == paused_until
+    assert [ref for ref, _ in again.service.settings.snoozed] == ["demo:1004"]
+
+
+def test_a_transient_failure_wakes_the_outbox_when_its_backoff_ends(
+    make_rig: MakeRig, open_store: Callable[[], Store], demo: DemoServer
+) -> None:
+    rig = make_rig(open_store())
+    typo = ticket(rig.service.poll_once(), "DEMO-1002")
+    demo.stop()
+
+    action = rig.service.acknowledge(typo)
+    rig.run_until(lambda: rig.open_entry().attempts == 1, "the failed send")
+
+    job = rig.scheduler.get_job(f"retry-{action.id}")
+    assert job is not None, "nothing wakes the outbox for the retry"
+    wait = (job.next_run_time - datetime.now(UTC)).total_seconds()
+    assert RETRY_BASE.total_seconds() - 5 < wait <= RETRY_BASE.total_seconds()
+
+
+def test_an_action_needs_to_know_who_i_am(
+    make_rig: MakeRig, open_store: Callable[[], Store]
+) -> None:
+    store = open_store()
+    rig = make_rig(store, me_hint="nobody@example.com")
+    state = rig.service.poll_once()
+    assert state.me is None
+
+    with pytest.raises(ActionError, match="set `me` in the config"):
+        rig.service.acknowledge(ticket(state, "DEMO-1002"))
+    assert store.open_entries() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from traysupport import __version__, doctor, logsetup, paths, report, runtime
 from traysupport.config import Config, ConfigError, load_config
 from traysupport.core.model import Alert, Ticket, UserAction
-from traysupport.service import HomeLoop, ServiceState
+from traysupport.service import ActionError, HomeLoop, ServiceState
 from traysupport.sources.base import SourceError
 from traysupport.store import OutboxState
 
@@ -203,6 +204,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_demo_server(args: argparse.Namespace) -> int:
     """Run the demo team's API server on its own until Ctrl-C."""
+    running = runtime.running_demo()
+    if running is not None:
+        # A second one would take over the published address and the first one's store.
+        raise CliError(f"a demo team already runs at {running.url}; use it, or stop it first")
     with runtime.demo_server(port=args.port, speed=args.speed) as (server, _run):
         print(f"Demo team API at {server.url} (speed {args.speed:g}x). Ctrl-C stops.", flush=True)
         with suppress(KeyboardInterrupt):
@@ -286,17 +291,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
     logsetup.configure(verbose=args.verbose)
+    # A service manager or a script stops us with SIGTERM (and a background job may
+    # ignore SIGINT): end as Ctrl-C does, cleanly, stopping servers and the scheduler.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         _check_config_path(args.config)
         return int(args.handler(args))
     except CliError as error:
         print(f"traysupport: {error}", file=sys.stderr)
         return error.code
-    except SourceError as error:
+    except (SourceError, ActionError) as error:
         print(f"traysupport: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -99,6 +99,13 @@ class Sources:
     fetch_me: Callable[[], Person | None] | None
     demo_url: str = ""
 
+    def close(self) -> None:
+        """Close the sources' connections (the same object may serve both roles)."""
+        for source in {id(s): s for s in (self.rotation, self.queue)}.values():
+            close = getattr(source, "close", None)
+            if callable(close):
+                close()
+
 
 def build_sources(config: Config, demo_url: str = "") -> Sources:
     """Make the rotation and queue sources; *demo_url* is the demo server's base URL."""
@@ -251,6 +258,7 @@ def open_engine(
             yield Engine(config, store, sources, service)
         finally:
             store.close()
+            sources.close()
 
 
 @contextmanager

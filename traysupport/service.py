@@ -9,6 +9,7 @@ service imports no Qt: the tray app injects a Qt-backed scheduler and `call_soon
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -49,6 +50,14 @@ SHIFT_WINDOW_AHEAD = timedelta(days=14)
 FIRED_KEYS_KEPT = timedelta(days=30)
 # Failures that waiting can fix; anything else needs the user to look (and press Retry).
 TRANSIENT_ERRORS: tuple[type[SourceError], ...] = (UnavailableError, RateLimitedError)
+
+
+HOLDS_KEY = "alert_holds"
+"""Where the pause and the snoozes are kept in the store, so a restart keeps them."""
+
+
+class ActionError(Exception):
+    """An action the service cannot take yet; the message says why and what to do."""
 
 
 def utc_now() -> datetime:
@@ -148,6 +157,7 @@ class SupportService:
         """The last evaluated snapshot whose sources were all ok (for shift changes)."""
         self._fired: set[str] = set()
         self._sending: set[str] = set()
+        self._breach_noted: set[str] = set()
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -157,6 +167,7 @@ class SupportService:
         self._store.prune_fired(now - FIRED_KEYS_KEPT)
         self._fired = set(self._store.fired_keys())
         self._load_saved()
+        self._load_holds()
         for role, seconds in (
             ("rotation", self._poll.rotation_seconds),
             ("queue", self._poll.queue_seconds),
@@ -185,6 +196,7 @@ class SupportService:
         """Fetch both sources on this thread, evaluate, and return the state (CLI, tests)."""
         self._fired = set(self._store.fired_keys())
         self._load_saved()
+        self._load_holds()
         for role in self._parts:
             outcome = self._fetch(role)
             self._apply_fetch(role, outcome, evaluate=False)
@@ -224,8 +236,42 @@ class SupportService:
         self._evaluate()
 
     def pause(self, until: datetime | None) -> None:
-        """Hold every notification until *until* (None resumes)."""
-        self.update_settings(replace(self._settings, paused_until=until))
+        """Hold every notification until *until* (None resumes); kept across restarts."""
+        self._set_holds(until, self._settings.snoozed)
+
+    def _set_holds(
+        self, paused_until: datetime | None, snoozed: tuple[tuple[str, datetime], ...]
+    ) -> None:
+        now = self._clock()
+        paused = paused_until if paused_until is not None and paused_until > now else None
+        active = tuple((ref, until) for ref, until in snoozed if until > now)
+        holds = {
+            "paused_until": None if paused is None else paused.isoformat(),
+            "snoozed": [[ref, until.isoformat()] for ref, until in active],
+        }
+        self._store.set_user_state(HOLDS_KEY, json.dumps(holds))
+        self.update_settings(replace(self._settings, paused_until=paused, snoozed=active))
+
+    def _load_holds(self) -> None:
+        """The pause and snoozes of the last run; a damaged record is dropped, not fatal."""
+        raw = self._store.user_state(HOLDS_KEY)
+        if raw is None:
+            return
+        try:
+            holds = json.loads(raw)
+            paused = holds["paused_until"]
+            until = None if paused is None else datetime.fromisoformat(paused)
+            snoozed = tuple((str(r), datetime.fromisoformat(u)) for r, u in holds["snoozed"])
+            settings = replace(self._settings, paused_until=until, snoozed=snoozed)
+        except (ValueError, TypeError, KeyError):
+            log.warning("dropped unreadable pause/snooze state")
+            return
+        now = self._clock()
+        self._settings = replace(
+            settings,
+            paused_until=until if until is not None and until > now else None,
+            snoozed=tuple(s for s in snoozed if s[1] > now),
+        )
 
     # -- polling -----------------------------------------------------------------------
 
@@ -265,6 +311,8 @@ class SupportService:
                 part.status, ok=False, error=str(outcome), failures=part.status.failures + 1
             )
         else:
+            if role == "queue":
+                self._observe_changes(part.tickets, outcome.tickets)
             self._parts[role] = outcome
             self._save_part(role, outcome)
             if role == "rotation":
@@ -330,17 +378,28 @@ class SupportService:
         self._previous = current
         if current.sources and all(s.ok for s in current.sources):
             self._trusted = current
-        self._record_history(current, now)
+        self._record_breaches(current, now)
         self._schedule_wakeup(current, now)
         if fired:
             self._listener.alerts_fired(fired)
         self._publish()
 
-    def _record_history(self, current: Snapshot, now: datetime) -> None:
-        self._store.observe(current.tickets, now)
+    def _observe_changes(self, before: tuple[Ticket, ...], after: tuple[Ticket, ...]) -> None:
+        """History: record new and changed tickets (a poll mostly repeats the last one)."""
+        known = {t.ref: t for t in before}
+        changed = [t for t in after if (old := known.get(t.ref)) is not t and old != t]
+        if changed:
+            self._store.observe(changed, self._clock())
+
+    def _record_breaches(self, current: Snapshot, now: datetime) -> None:
+        """History: the first time each ticket is seen breached, whoever is alerted."""
+        policy = self._settings.sla
         for ticket in current.tickets:
-            if sla_state(ticket, self._settings.sla, now) is SlaState.BREACHED:
+            if ticket.ref in self._breach_noted:
+                continue
+            if sla_state(ticket, policy, now) is SlaState.BREACHED:
                 self._store.note_breached(ticket.ref, now)
+                self._breach_noted.add(ticket.ref)
 
     def _schedule_wakeup(self, current: Snapshot, now: datetime) -> None:
         """One one-shot job at the next instant an alert can fall due."""
@@ -375,7 +434,7 @@ class SupportService:
         """Silence *ticket*'s alerts until *until* (local only, nothing is sent)."""
         action = self._act(ActionKind.SNOOZE, ticket, until=until)
         snoozed = tuple(s for s in self._settings.snoozed if s[0] != ticket.ref)
-        self.update_settings(replace(self._settings, snoozed=(*snoozed, (ticket.ref, until))))
+        self._set_holds(self._settings.paused_until, (*snoozed, (ticket.ref, until)))
         return action
 
     def retry(self, action_id: str) -> None:
@@ -385,6 +444,12 @@ class SupportService:
 
     def _act(self, kind: ActionKind, ticket: Ticket, **extra: Any) -> UserAction:
         me = self._me
+        if me is None and kind is not ActionKind.SNOOZE:
+            # The ticket tool records who acted; sending no one would be refused anyway.
+            raise ActionError(
+                "traysupport does not know who you are on the team yet; set `me` in the "
+                "config to your id or email (`traysupport doctor` shows who the source knows)"
+            )
         action = UserAction(
             id=str(uuid.uuid4()),
             kind=kind,
@@ -441,10 +506,26 @@ class SupportService:
             self._scheduler.add_job(self._poll_job, args=["queue"])
         elif isinstance(error, TRANSIENT_ERRORS):
             self._store.mark_retry(action.id, str(error), now)
+            self._wake_for_retry(action.id)
         else:
             # Auth, not found, conflict, bad data: retrying the same request won't help.
             self._store.mark_failed(action.id, str(error))
         self._publish()
+
+    def _wake_for_retry(self, action_id: str) -> None:
+        """Drain again when the backoff ends, not only at the next poll after it."""
+        entry = self._store.entry(action_id)
+        if entry is None:
+            return
+        # Wall clock: the scheduler's, whatever clock the service is given.
+        delay = max(entry.next_attempt_at - self._clock(), timedelta(0))
+        self._scheduler.add_job(
+            lambda: self._call_soon(self._drain_outbox),
+            "date",
+            run_date=utc_now() + delay,
+            id=f"retry-{action_id}",
+            replace_existing=True,
+        )
 
 
 def _person(people: tuple[Person, ...], person_id: str) -> Person:

@@ -69,6 +69,7 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE snapshot (
             source TEXT PRIMARY KEY, saved_us INTEGER NOT NULL, body TEXT NOT NULL)""",
     ),
+    ("CREATE TABLE user_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -487,6 +488,25 @@ class Store:
         )  # fmt: skip
 
     # --- last good snapshot -----------------------------------------------------------
+
+    # --- small user state (pause, snoozes) --------------------------------------------
+
+    def user_state(self, key: str) -> str | None:
+        """A value the app keeps between runs (JSON text by convention), or None."""
+        row = self._db.execute("SELECT value FROM user_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_user_state(self, key: str, value: str | None) -> None:
+        """Keep *value* under *key* (None deletes it); durable when this returns."""
+        with self._transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM user_state WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO user_state (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
 
     def save_snapshot(self, source_name: str, snapshot: Snapshot) -> None:
         """Keep *snapshot* as the last good one from *source_name*."""
