@@ -17,7 +17,8 @@ VENV=${TRAYSUPPORT_VENV:-.venv}
 # and a notification daemon for the end-to-end tests).
 APT_PACKAGES=(python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
   libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
-  libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
+  libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+  xvfb dbus dbus-x11 dunst trayer imagemagick x11-utils xdotool)
 
 need_apt() {
   command -v dpkg-query >/dev/null || return 1
