@@ -369,9 +369,10 @@ class SupportService:
         """Home thread: fire what is due, record it, and wake up for the next instant."""
         now = self._clock()
         current = self.snapshot()
-        fired = alert_rules.evaluate(
+        decided = alert_rules.plan(
             self._previous, current, now, self._me, self._settings, self._fired, self._trusted
         )
+        fired = decided.alerts
         for alert in fired:
             self._store.mark_fired(alert.key, now)
             self._fired.add(alert.key)
@@ -379,7 +380,7 @@ class SupportService:
         if current.sources and all(s.ok for s in current.sources):
             self._trusted = current
         self._record_breaches(current, now)
-        self._schedule_wakeup(current, now)
+        self._schedule_wakeup(decided.wake_at)
         if fired:
             self._listener.alerts_fired(fired)
         self._publish()
@@ -401,9 +402,8 @@ class SupportService:
                 self._store.note_breached(ticket.ref, now)
                 self._breach_noted.add(ticket.ref)
 
-    def _schedule_wakeup(self, current: Snapshot, now: datetime) -> None:
+    def _schedule_wakeup(self, instant: datetime | None) -> None:
         """One one-shot job at the next instant an alert can fall due."""
-        instant = alert_rules.next_instant(current, now, self._me, self._settings)
         if instant is None:
             if self._scheduler.get_job("alert-timer") is not None:
                 self._scheduler.remove_job("alert-timer")

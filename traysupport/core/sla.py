@@ -27,7 +27,7 @@ datetimes that share a ``ZoneInfo`` by wall clock, which is wrong across a DST c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -53,6 +53,9 @@ class SlaPolicy:
     p4: timedelta | None = None
     warn_fraction: float = 0.25
     warn_min: timedelta = timedelta(minutes=10)
+    # Per priority (index P1=0), worked out once: they are read for every ticket of a poll.
+    _targets: tuple[timedelta | None, ...] = field(init=False, repr=False, compare=False)
+    _leads: tuple[timedelta | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("p1", "p2", "p3", "p4"):
@@ -64,10 +67,14 @@ class SlaPolicy:
             raise ValueError(f"warn_fraction must be between 0 and 1, got {self.warn_fraction}")
         if self.warn_min < timedelta(0):
             raise ValueError(f"warn_min must not be negative, got {self.warn_min}")
+        targets = (self.p1, self.p2, self.p3, self.p4)
+        leads = tuple(None if t is None else self.warning_lead(t) for t in targets)
+        object.__setattr__(self, "_targets", targets)
+        object.__setattr__(self, "_leads", leads)
 
     def target(self, priority: Priority) -> timedelta | None:
         """The response target for *priority*, or None when it has no SLA."""
-        return (self.p1, self.p2, self.p3, self.p4)[priority.value - 1]
+        return self._targets[priority - 1]
 
     def warning_lead(self, target: timedelta) -> timedelta:
         """How long before the deadline the warning falls, for an SLA of length *target*."""
@@ -136,10 +143,10 @@ def running_clock(ticket: Ticket, policy: SlaPolicy) -> SlaClock | None:
         return None
     # Model datetimes are UTC already (model.py converts them), so no conversion here.
     created = ticket.created_at
-    target = policy.target(ticket.priority)
-    if target is None:
-        target = due - created
-    warn = due - policy.warning_lead(target)
+    lead = policy._leads[ticket.priority - 1]
+    if lead is None:
+        lead = policy.warning_lead(due - created)
+    warn = due - lead
     if due > created:
         # A tool deadline shorter than the policy target would otherwise warn before
         # the ticket existed.
