@@ -637,11 +637,17 @@ def _new_tickets(ctx: _Context) -> Iterator[_Candidate]:
         yield _Candidate(alert, _utc(ticket.created_at), ticket)
 
 
+def concerns_me(ticket: Ticket, me: Person | None, on_duty: bool, settings: AlertSettings) -> bool:
+    """True when *ticket*'s SLA is mine to watch: it is assigned to me, I am on duty, or it
+    is a P1 and P1s reach me off duty. The tray icon uses the same rule as the alerts."""
+    if on_duty or (me is not None and ticket.assignee is not None and ticket.assignee.id == me.id):
+        return True
+    return settings.new_ticket_off_duty_p1 and ticket.priority is Priority.P1
+
+
 def _audience(ticket: Ticket, ctx: _Context) -> bool:
     """True when an SLA alert about *ticket* concerns me."""
-    if ctx.mine(ticket) or ctx.on_duty:
-        return True
-    return ctx.settings.new_ticket_off_duty_p1 and ticket.priority is Priority.P1
+    return concerns_me(ticket, ctx.me, ctx.on_duty, ctx.settings)
 
 
 def _repeat(ticket: Ticket, settings: AlertSettings) -> timedelta | None:

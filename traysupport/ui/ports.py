@@ -1,0 +1,46 @@
+"""What the widgets may ask of the engine: the one interface the UI is written against.
+
+`SupportService` implements it; UI tests use a fake built on the same protocol. All
+calls are made on the GUI thread and return at once: network work happens elsewhere
+and comes back as a new `ServiceState` through `ServiceListener.state_changed`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from traysupport.core.model import Person, Ticket, UserAction
+from traysupport.service import ServiceState
+
+
+class SupportControl(Protocol):
+    """The user's levers on the engine."""
+
+    def state(self) -> ServiceState:
+        """What to show now."""
+        ...
+
+    def acknowledge(self, ticket: Ticket) -> UserAction:
+        """Acknowledge *ticket* (recorded in the outbox, then sent)."""
+        ...
+
+    def hand_over(self, ticket: Ticket, to: Person, note: str) -> UserAction:
+        """Hand *ticket* over to *to* with *note* (recorded, then sent)."""
+        ...
+
+    def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
+        """Silence *ticket*'s alerts until *until*."""
+        ...
+
+    def retry(self, action_id: str) -> None:
+        """Send a failed action again."""
+        ...
+
+    def pause(self, until: datetime | None) -> None:
+        """Hold all notifications until *until*; None resumes."""
+        ...
+
+    def refresh_now(self) -> None:
+        """Poll every source now."""
+        ...
