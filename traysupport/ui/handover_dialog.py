@@ -1,0 +1,463 @@
+"""The handover dialog: to whom, which tickets, a note, and how each hand over went.
+
+The recipient defaults to whoever is next on duty when my duty ends
+(`core.handover.plan_handover`); typing filters the team. The preview shows exactly the
+text the ticket tool receives (`core.handover.handover_note`), and that text is what is
+sent. After "Hand over" the dialog stays open and follows each ticket's action through
+the outbox as new states arrive via `set_state`: pending, then done (it left the outbox)
+or failed (with Retry).
+
+Plain Enter never submits, being too easy to press in a list of tickets: Ctrl+Enter
+does, as does the button; Esc cancels.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from traysupport.core import rotation
+from traysupport.core.handover import handover_note, plan_handover
+from traysupport.core.model import Person, Ticket
+from traysupport.core.sla import time_left, urgency_order
+from traysupport.core.timefmt import format_clock, format_duration, format_instant, local
+from traysupport.service import ActionError, ServiceState, utc_now
+from traysupport.store import OutboxState
+from traysupport.ui.ports import SupportControl
+
+log = logging.getLogger(__name__)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The Person of a team row, the Ticket of a ticket row."""
+PENDING, DONE = "Handing over…", "Done"
+_KEY, _TITLE, _STATUS = 0, 1, 2
+"""Columns of the ticket list."""
+_FAILED_INK = QBrush(QColor("#b3261e"))
+
+
+def _label(text: str = "", *, muted: bool = False, bold: bool = False) -> QLabel:
+    """A label showing its text literally (names and titles come from servers)."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    if muted:
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    if bold:
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+    return label
+
+
+def sla_left(ticket: Ticket, state: ServiceState, now: datetime) -> str:
+    """The ticket's SLA in a few words: "12 min left", "breached", or ""."""
+    left = time_left(ticket, state.settings.sla, now)
+    if left is None:
+        return ""
+    return f"{format_duration(left)} left" if left.total_seconds() > 0 else "breached"
+
+
+class _RoomyRows(QStyledItemDelegate):
+    """Rows a little taller than the style's tightest, for a list one reads and clicks in."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
+        """The usual size, 6 px taller."""
+        return super().sizeHint(option, index) + QSize(0, 6)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class HandoverDialog(QDialog):
+    """Hand one or more tickets over to a teammate with a note."""
+
+    def __init__(
+        self,
+        control: SupportControl,
+        *,
+        tickets: Sequence[Ticket] | None = None,
+        end_of_shift: bool = False,
+        clock: Callable[[], datetime] = utc_now,
+        parent: QWidget | None = None,
+    ) -> None:
+        """*tickets* are checked; without them (or at *end_of_shift*) all my open ones are."""
+        super().__init__(parent)
+        self.setWindowTitle("Hand over tickets")
+        self._control, self._clock = control, clock
+        self._state = control.state()
+        self._actions: dict[str, Ticket] = {}
+        """Action id -> its ticket, once submitted."""
+        self._results: dict[str, str] = {}
+        """Ticket key -> what became of its hand over, once submitted."""
+        self._to_name = ""
+        now, me, policy = clock(), self._state.me, self._state.settings.sla
+        plan = None if me is None else plan_handover(self._state.snapshot, me, now, policy)
+        self._next = None if plan is None else plan.recipient
+        mine = () if plan is None else plan.tickets
+        self._build(self._heading(end_of_shift, now))
+        self._fill_people(now)
+        self._fill_tickets(mine if tickets is None or end_of_shift else tuple(tickets), mine, now)
+        self._update()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self, heading: str) -> None:
+        layout = QVBoxLayout(self)
+        layout.setSpacing(6)
+        self.heading = _label(heading, bold=True)
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search the team…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter_people)
+        self.search.installEventFilter(self)
+        self.people = QListWidget(self)
+        self.people.setItemDelegate(_RoomyRows(self.people))
+        self.people.setFixedHeight(self.fontMetrics().height() * 5 + 16)
+        self.people.currentItemChanged.connect(self._update)
+        self.people.itemActivated.connect(self._person_activated)
+        self.tickets = self._build_ticket_list()
+        self.note = QPlainTextEdit(self)
+        self.note.setPlaceholderText("What should they know? (optional)")
+        self.note.setTabChangesFocus(True)  # Tab must leave the box, not type a tab
+        self.note.setFixedHeight(self.note.fontMetrics().lineSpacing() * 4 + 14)
+        self.note.textChanged.connect(self._update)
+        for section, widget in (
+            ("&To", self.search),
+            (None, self.people),
+            ("Tic&kets", self.tickets),
+            ("&Note", self.note),
+        ):
+            if section is not None:
+                title = _label(section, bold=True)
+                title.setBuddy(widget)
+                layout.addWidget(title)
+            layout.addWidget(widget, 1 if widget is self.tickets else 0)
+        layout.addWidget(self._build_preview())
+        layout.addWidget(self._build_buttons())
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.submit)
+        self.resize(560, 560)
+
+    def _build_ticket_list(self) -> QTreeWidget:
+        tree = QTreeWidget(self)
+        tree.setItemDelegate(_RoomyRows(tree))
+        tree.setColumnCount(3)
+        tree.setHeaderHidden(True)
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(_KEY, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(_TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(_STATUS, QHeaderView.ResizeMode.ResizeToContents)
+        tree.itemChanged.connect(self._update)
+        return tree
+
+    def _build_preview(self) -> QFrame:
+        frame = QFrame(self)
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(frame)
+        box.setContentsMargins(8, 6, 8, 6)
+        box.addWidget(_label("Written to each ticket:", muted=True))
+        self.preview = _label()
+        self.preview.setWordWrap(True)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.addWidget(self.preview)
+        self.problem = _label()
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setWordWrap(True)
+        box.addWidget(self.problem)
+        return frame
+
+    def _build_buttons(self) -> QDialogButtonBox:
+        role = QDialogButtonBox.ButtonRole
+        self.buttons = QDialogButtonBox(self)
+        self.ok_button = self.buttons.addButton("Hand over", role.AcceptRole)
+        self.ok_button.setToolTip("Hand the checked tickets over (Ctrl+Enter)")
+        self.retry_button = self.buttons.addButton("Retry failed", role.ActionRole)
+        self.retry_button.hide()
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button.clicked.connect(self.submit)
+        self.retry_button.clicked.connect(self.retry_failed)
+        self.cancel_button.clicked.connect(self._close)
+        for button in (self.ok_button, self.retry_button, self.cancel_button):
+            button.setAutoDefault(False)
+        return self.buttons
+
+    def _heading(self, end_of_shift: bool, now: datetime) -> str:
+        me, tz = self._state.me, self._state.settings.tz
+        span = None if me is None else rotation.duty_span(self._state.snapshot.shifts, me, now)
+        if end_of_shift and span is not None:
+            return f"Your shift ends at {format_clock(span[1], tz)}. Hand over your open tickets:"
+        return "Hand tickets over to a teammate"
+
+    def _fill_people(self, now: datetime) -> None:
+        """The team but me: the next on duty first, then by name."""
+        me_id = None if self._state.me is None else self._state.me.id
+        next_id = None if self._next is None else self._next.id
+        on_now = {s.person.id: s.role for s in rotation.on_duty(self._state.snapshot.shifts, now)}
+        others = [p for p in self._state.snapshot.people if p.id != me_id]
+        others.sort(key=lambda p: (p.id != next_id, p.name.casefold()))
+        for person in others:
+            note = ""
+            if person.id in on_now:
+                note = f" — on duty now ({on_now[person.id]})"
+            elif person.id == next_id:
+                note = f" — next on duty{self._next_from(person, now)}"
+            item = QListWidgetItem(f"{person.name}{note}", self.people)
+            item.setData(ITEM_ROLE, person)
+            item.setToolTip(person.email or person.id)
+        if next_id is not None:
+            self.people.setCurrentRow(0)
+
+    def _next_from(self, person: Person, now: datetime) -> str:
+        """ ", from Mon 17:00" for the person's next shift, or ""."""
+        starts = [
+            s.start for s in self._state.snapshot.shifts if s.person.id == person.id and s.end > now
+        ]
+        if not starts:
+            return ""
+        start, tz = min(starts), self._state.settings.tz
+        same_day = local(start, tz).date() == local(now, tz).date()
+        return f", from {format_clock(start, tz) if same_day else format_instant(start, tz, now)}"
+
+    def _fill_tickets(
+        self, chosen: Sequence[Ticket], mine: Sequence[Ticket], now: datetime
+    ) -> None:
+        """The chosen tickets, checked, and my other open ones, unchecked; most urgent first."""
+        picked = {t.ref for t in chosen}
+        extra = [t for t in mine if t.ref not in picked]
+        for ticket in urgency_order([*chosen, *extra], self._state.settings.sla, now):
+            item = QTreeWidgetItem(
+                self.tickets,
+                [
+                    f"{ticket.priority.label}  {ticket.key}",
+                    ticket.title,
+                    sla_left(ticket, self._state, now),
+                ],
+            )
+            item.setData(_KEY, ITEM_ROLE, ticket)
+            item.setToolTip(_TITLE, ticket.title)
+            item.setTextAlignment(
+                _STATUS, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            )
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = ticket.ref in picked
+            item.setCheckState(_KEY, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def _ticket_items(self) -> list[QTreeWidgetItem]:
+        items = (self.tickets.topLevelItem(i) for i in range(self.tickets.topLevelItemCount()))
+        return [item for item in items if item is not None]
+
+    # -- reading -------------------------------------------------------------------------
+
+    def recipient(self) -> Person | None:
+        """The chosen teammate, if one is chosen and shown."""
+        item = self.people.currentItem()
+        if item is None or item.isHidden() or not item.isSelected():
+            return None
+        person = item.data(ITEM_ROLE)
+        return person if isinstance(person, Person) else None
+
+    def checked_tickets(self) -> list[Ticket]:
+        """The tickets to hand over, most urgent first."""
+        return [
+            item.data(_KEY, ITEM_ROLE)
+            for item in self._ticket_items()
+            if item.checkState(_KEY) == Qt.CheckState.Checked
+        ]
+
+    def note_text(self, now: datetime) -> str:
+        """What each ticket gets, as of *now* ("" without a recipient)."""
+        me, to = self._state.me, self.recipient()
+        if me is None or to is None:
+            return ""
+        return handover_note(me, to, self.note.toPlainText(), now, self._state.settings.tz)
+
+    def results(self) -> dict[str, str]:
+        """Ticket key -> "Handing over…", "Done", "Will retry (…)" or "Failed: …"."""
+        return dict(self._results)
+
+    # -- choosing ------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """In the search box, Up/Down move in the team list and Enter moves on."""
+        if watched is self.search and isinstance(event, QKeyEvent):
+            key = event.key()
+            if event.type() == QEvent.Type.KeyPress and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                QApplication.sendEvent(self.people, QKeyEvent(event.type(), key, event.modifiers()))
+                return True
+            plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+                if event.type() == QEvent.Type.KeyPress:
+                    self.note.setFocus()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _person_activated(self) -> None:
+        self.note.setFocus()
+
+    def _filter_people(self, text: str) -> None:
+        """Hide teammates who do not match; keep a shown choice, else take the first match."""
+        needle = text.strip().casefold()
+        first = None
+        for item in (self.people.item(i) for i in range(self.people.count())):
+            person = item.data(ITEM_ROLE)
+            item.setHidden(needle not in f"{person.name}\n{person.email}\n{person.id}".casefold())
+            if first is None and not item.isHidden():
+                first = item
+        current = self.people.currentItem()
+        if current is None or current.isHidden() or not current.isSelected():
+            if first is None:
+                self.people.clearSelection()
+            else:
+                self.people.setCurrentItem(first)
+        self._update()
+
+    def _problem(self, to: Person | None, count: int) -> str:
+        """Why the tickets cannot be handed over yet, or ""."""
+        if self._state.me is None:
+            return "You are not on this team's list: set “me” in the settings first."
+        if to is None:
+            typed = self.search.text().strip()
+            return f"Nobody on the team matches “{typed}”." if typed else "Choose who gets them."
+        return "" if count else "Check at least one ticket."
+
+    def _update(self) -> None:
+        if self._actions or self._results:
+            return
+        count, to = len(self.checked_tickets()), self.recipient()
+        self.ok_button.setText(f"Hand over {_plural(count, 'ticket')}")
+        problem = self._problem(to, count)
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        self.ok_button.setEnabled(not problem)
+        self.preview.setText(self.note_text(self._clock()) or "—")
+
+    # -- handing over --------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """Hand every checked ticket over, then follow how each one goes."""
+        if not self.ok_button.isEnabled() or self._results:
+            return
+        to, tickets = self.recipient(), self.checked_tickets()
+        assert to is not None
+        text = self.note_text(self._clock())
+        for ticket in tickets:
+            try:
+                made = self._control.hand_over(ticket, to, text)
+            except Exception as error:  # ActionError, the store, a bug: report it per ticket
+                if not isinstance(error, ActionError):
+                    log.exception("could not hand over %s", ticket.ref)
+                self._results[ticket.key] = f"Failed: {error}"
+                continue
+            self._actions[made.id] = ticket
+            self._results[ticket.key] = PENDING
+        self._enter_results(to, len(tickets))
+        self.set_state(self._control.state())
+
+    def _enter_results(self, to: Person, count: int) -> None:
+        self._to_name = to.name
+        for widget in (self.search, self.people, self.note):
+            widget.setEnabled(False)
+        self.ok_button.hide()
+        self.cancel_button.setText("Close")
+        self.heading.setText(f"Handing over {_plural(count, 'ticket')} to {to.name}…")
+        self.problem.hide()
+        for item in self._ticket_items():
+            item.setHidden(item.checkState(_KEY) != Qt.CheckState.Checked)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            item.setData(_KEY, Qt.ItemDataRole.CheckStateRole, None)
+        self.cancel_button.setFocus()
+
+    def set_state(self, state: ServiceState) -> None:
+        """Follow the hand overs in *state*'s outbox (before submitting, only keep it)."""
+        self._state = state
+        if not self._actions:
+            return
+        entries = {e.id: e for e in state.outbox}
+        failed = [
+            e for e in entries.values() if e.id in self._actions and e.state is OutboxState.FAILED
+        ]
+        # Only what reached the outbox can be sent again; a refusal by the store cannot.
+        self.retry_button.setVisible(bool(failed))
+        for action_id, ticket in self._actions.items():
+            entry = entries.get(action_id)
+            if entry is None:
+                self._results[ticket.key] = DONE  # confirmed: it left the outbox
+            elif entry.state is OutboxState.FAILED:
+                self._results[ticket.key] = f"Failed: {entry.last_error or 'refused'}"
+            elif entry.last_error:
+                self._results[ticket.key] = f"Will retry ({entry.last_error})"
+            else:
+                self._results[ticket.key] = PENDING
+        self._show_results()
+
+    def _show_results(self) -> None:
+        for item in self._ticket_items():
+            ticket: Ticket = item.data(_KEY, ITEM_ROLE)
+            result = self._results.get(ticket.key)
+            if result is not None:
+                item.setText(_STATUS, result)
+                item.setToolTip(_STATUS, result)
+                ink = _FAILED_INK if result.startswith("Failed") else None
+                item.setData(_STATUS, Qt.ItemDataRole.ForegroundRole, ink)
+        failed = sum(1 for r in self._results.values() if r.startswith("Failed"))
+        done = sum(1 for r in self._results.values() if r == DONE)
+        if done + failed == len(self._results):
+            summary = (
+                f"{done} handed over, {failed} failed."
+                if failed
+                else f"{_plural(done, 'ticket')} handed over to {self._to_name}."
+            )
+            self.heading.setText(summary)
+
+    def retry_failed(self) -> None:
+        """Send the failed hand overs again."""
+        entries = {e.id: e for e in self._control.state().outbox}
+        for action_id in self._actions:
+            entry = entries.get(action_id)
+            if entry is not None and entry.state is OutboxState.FAILED:
+                self._control.retry(action_id)
+        self.set_state(self._control.state())
+
+    def _close(self) -> None:
+        if self._results:
+            self.accept()
+        else:
+            self.reject()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """No default button, so plain Enter hands nothing over; focus where typing starts."""
+        super().showEvent(event)
+        self.ok_button.setDefault(False)
+        (self.search if self._next is None else self.note).setFocus()

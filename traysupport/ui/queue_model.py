@@ -1,0 +1,541 @@
+"""The queue as a Qt table: tickets by SLA time left, with countdowns and action states.
+
+Speed matters here: a queue of 10,000 tickets is refreshed on every poll, and the window
+ticks every second. So `set_state` does the per-ticket work once (one SLA clock, one
+row tuple per ticket, ordered with the same key as `core.sla.urgency_order`) and
+resets the model; `data()` formats only the cells the view asks for, which is the few
+rows on screen; and `tick` moves the clock and repaints the two time columns, plus the
+whole row of each ticket whose colours changed in between (a warning or a breach fell
+due, a snooze ran out).
+
+Filters (Mine / Unassigned / All) live inside the model rather than in a proxy: a list
+comprehension over precomputed rows is far cheaper than a proxy mapping 10,000 rows.
+
+The two delegates at the end draw this table's cells: the priority chip, and tooltips
+shown as plain text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any, NamedTuple
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QHelpEvent,
+    QPainter,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+)
+
+from traysupport.core.model import ActionKind, Person, Priority, Ticket, TicketStatus
+from traysupport.core.sla import SlaClock, SlaState, running_clock
+from traysupport.core.timefmt import format_duration, format_instant
+from traysupport.service import ServiceState
+from traysupport.store import OutboxEntry, OutboxState
+
+TICKET_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The row's `Ticket`."""
+OUTBOX_ROLE = Qt.ItemDataRole.UserRole + 2
+"""The row's unconfirmed action (`OutboxEntry`), or None."""
+SLA_STATE_ROLE = Qt.ItemDataRole.UserRole + 3
+"""The row's `SlaState` at the model's `now`."""
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    """The table's columns, in order."""
+
+    PRIORITY = 0
+    KEY = 1
+    TITLE = 2
+    ASSIGNEE = 3
+    STATE = 4
+    AGE = 5
+    SLA = 6
+
+
+_COLUMNS = len(Column)  # Qt asks for the column count a lot; Enum.__len__ is slow
+HEADERS = ("P", "Key", "Title", "Assignee", "State", "Age", "SLA")
+HEADER_TIPS = (
+    "Priority",
+    "Ticket key",
+    "Title",
+    "Who the ticket is assigned to",
+    "The ticket's status, or the state of your action on it",
+    "Time since the ticket was opened",
+    "Time left until the SLA deadline",
+)
+
+
+class QueueFilter(StrEnum):
+    """Which tickets the table shows."""
+
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+
+
+STATUS_TEXT = {
+    TicketStatus.NEW: "New",
+    TicketStatus.ACKNOWLEDGED: "Acknowledged",
+    TicketStatus.IN_PROGRESS: "In progress",
+    TicketStatus.WAITING: "Waiting",
+}
+PENDING_TEXT = {ActionKind.ACKNOWLEDGE: "Acknowledging…", ActionKind.HAND_OVER: "Handing over…"}
+
+# Fixed light tints with dark text on top: readable under a light and a dark palette alike.
+_ROW_TINT = {
+    SlaState.WARNING: QBrush(QColor("#fff4d6")),
+    SlaState.BREACHED: QBrush(QColor("#fde4e1")),
+}
+_SLA_INK = {
+    SlaState.WARNING: QBrush(QColor("#8a5300")),
+    SlaState.BREACHED: QBrush(QColor("#b3261e")),
+}
+_TINTED_INK = QBrush(QColor("#1f1f1f"))
+_FAILED_INK = QBrush(QColor("#b3261e"))
+
+
+class _Row(NamedTuple):
+    """Everything a row shows that does not depend on the time."""
+
+    ticket: Ticket
+    priority: str
+    key: str
+    title: str
+    assignee: str
+    assignee_id: str | None
+    clock: SlaClock | None
+    entry: OutboxEntry | None
+    snoozed_until: datetime | None
+
+
+def _pick_entry(current: OutboxEntry | None, new: OutboxEntry) -> OutboxEntry:
+    """Which of two actions on one ticket to show: a failure (the user must act), else the later."""
+    if current is None:
+        return new
+    if (current.state is OutboxState.FAILED) != (new.state is OutboxState.FAILED):
+        return current if current.state is OutboxState.FAILED else new
+    return new
+
+
+def _entries_by_ticket(state: ServiceState) -> dict[tuple[str, str], OutboxEntry]:
+    """The action to show per (source, ticket id): `pending_for`, for all tickets in one pass."""
+    shown: dict[tuple[str, str], OutboxEntry] = {}
+    for entry in state.outbox:
+        if entry.action.kind is ActionKind.SNOOZE:
+            continue  # local only; shown through the snooze itself
+        where = (entry.action.source, entry.action.ticket_id)
+        shown[where] = _pick_entry(shown.get(where), entry)
+    return shown
+
+
+_NO_DEADLINE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _order_key(row: _Row) -> tuple[bool, datetime, int, datetime, str]:
+    """`core.sla.urgency_order`'s key, from the clock computed once per row.
+
+    Ordering by the deadline is ordering by time left at any `now`, so the order does
+    not change as time passes and `tick` never has to move rows.
+    """
+    ticket, clock = row.ticket, row.clock
+    # Any constant will do without a clock: the flag before it already sets those apart.
+    due = _NO_DEADLINE if clock is None else clock.breach_at
+    return (clock is None, due, ticket.priority.value, ticket.created_at, ticket.ref)
+
+
+def build_rows(state: ServiceState, now: datetime) -> list[_Row]:
+    """One row per ticket, most urgent first."""
+    policy = state.settings.sla
+    entries = _entries_by_ticket(state)
+    snoozes = {ref: until for ref, until in state.settings.snoozed if until > now}
+    me_id = None if state.me is None else state.me.id
+    rows = []
+    for t in state.snapshot.tickets:
+        who = t.assignee
+        rows.append(
+            _Row(
+                t,
+                t.priority.label,
+                t.key,
+                t.title,
+                "" if who is None else "You" if who.id == me_id else who.name,
+                None if who is None else who.id,
+                running_clock(t, policy),
+                entries.get((t.source, t.id)),
+                snoozes.get(t.ref),
+            )
+        )
+    rows.sort(key=_order_key)
+    return rows
+
+
+def _is(ticket: Ticket, ref: str) -> bool:
+    return ref in (ticket.ref, ticket.id, ticket.key)
+
+
+def sla_text(clock: SlaClock | None, now: datetime) -> str:
+    """The countdown: "12 min", "breached 3 min ago", or "—" without a running SLA."""
+    if clock is None:
+        return "—"
+    left = clock.breach_at - now
+    if left > timedelta(0):
+        return format_duration(left)
+    if -left < timedelta(seconds=1):
+        return "breached just now"
+    return f"breached {format_duration(-left)} ago"
+
+
+def age_text(created_at: datetime, now: datetime) -> str:
+    """A ticket's age in its largest unit: "<1 min", "12 min", "3 h", "2 d"."""
+    age = now - created_at
+    if age < timedelta(minutes=1):
+        return "<1 min"
+    return " ".join(format_duration(age).split()[:2])
+
+
+def state_text(row: _Row, now: datetime) -> str:
+    """The State column: the action in flight or failed, a snooze, else the ticket's status."""
+    entry = row.entry
+    if entry is not None:
+        if entry.state is OutboxState.FAILED:
+            return f"Failed: {entry.last_error or 'refused'} — Retry"
+        return PENDING_TEXT.get(entry.action.kind, "Sending…")
+    if row.snoozed_until is not None and row.snoozed_until > now:
+        return "Snoozed"
+    return STATUS_TEXT.get(row.ticket.status, str(row.ticket.status))
+
+
+def _entry_tip(entry: OutboxEntry, tz: Any, now: datetime) -> str:
+    """What the user needs to know about an unconfirmed action, for its tooltip."""
+    what = "Acknowledge" if entry.action.kind is ActionKind.ACKNOWLEDGE else "Hand over"
+    if entry.state is OutboxState.FAILED:
+        return f"{what} failed: {entry.last_error}\nSelect the ticket and press Retry (Ctrl+R)."
+    if entry.last_error:
+        again = format_instant(entry.next_attempt_at, tz, now)
+        return f"{what}: the last try failed ({entry.last_error}); trying again at {again}."
+    return f"{what}: waiting for the ticket tool to confirm."
+
+
+class QueueModel(QAbstractTableModel):
+    """The open tickets, most urgent first, filtered to Mine / Unassigned / All."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[_Row] = []
+        self._visible: list[_Row] = []
+        self._filter = QueueFilter.ALL
+        self._me: Person | None = None
+        self._tz: Any = None
+        self._now: datetime | None = None
+        self._counts = dict.fromkeys(QueueFilter, 0)
+        self._changes: list[datetime] | None = None
+        self._change_rows: list[int] = []
+        self._bold, self._italic = QFont(), QFont()
+        self._bold.setBold(True)
+        self._italic.setItalic(True)
+
+    # -- feeding -------------------------------------------------------------------------
+
+    def set_state(self, state: ServiceState, now: datetime) -> None:
+        """Replace every row with the tickets of *state*, as of *now*."""
+        self.beginResetModel()
+        self._me, self._tz, self._now = state.me, state.settings.tz, now
+        self._rows = build_rows(state, now)
+        me_id = None if self._me is None else self._me.id
+        self._counts = {
+            QueueFilter.ALL: len(self._rows),
+            QueueFilter.UNASSIGNED: sum(1 for r in self._rows if r.assignee_id is None),
+            QueueFilter.MINE: 0
+            if me_id is None
+            else sum(1 for r in self._rows if r.assignee_id == me_id),
+        }
+        self._refilter()
+        self.endResetModel()
+
+    def set_filter(self, which: QueueFilter) -> None:
+        """Show only my tickets, only unassigned ones, or all."""
+        if which is self._filter:
+            return
+        self.beginResetModel()
+        self._filter = which
+        self._refilter()
+        self.endResetModel()
+
+    def _refilter(self) -> None:
+        me_id = None if self._me is None else self._me.id
+        if self._filter is QueueFilter.ALL:
+            self._visible = self._rows
+        elif self._filter is QueueFilter.UNASSIGNED:
+            self._visible = [r for r in self._rows if r.assignee_id is None]
+        else:
+            self._visible = [r for r in self._rows if me_id is not None and r.assignee_id == me_id]
+        self._changes = None  # built on the first tick: most resets are never ticked
+
+    def tick(self, now: datetime) -> None:
+        """Move the clock to *now*: repaint the time columns, and rows whose colours changed."""
+        before, self._now = self._now, now
+        if not self._visible:
+            return
+        last = len(self._visible) - 1
+        self.dataChanged.emit(
+            self.index(0, Column.AGE), self.index(last, Column.SLA), [Qt.ItemDataRole.DisplayRole]
+        )
+        if before is None or before == now:
+            return
+        for row in self._rows_changing_between(min(before, now), max(before, now)):
+            self.dataChanged.emit(self.index(row, 0), self.index(row, _COLUMNS - 1))
+
+    def _rows_changing_between(self, start: datetime, end: datetime) -> list[int]:
+        """Visible rows with a warning, breach or snooze end in (start, end]."""
+        if self._changes is None:
+            marks = sorted(
+                (instant, i)
+                for i, r in enumerate(self._visible)
+                for instant in (
+                    *((r.clock.warn_at, r.clock.breach_at) if r.clock else ()),
+                    *((r.snoozed_until,) if r.snoozed_until else ()),
+                )
+            )
+            self._changes = [m[0] for m in marks]
+            self._change_rows = [m[1] for m in marks]
+        lo = bisect.bisect_right(self._changes, start)
+        hi = bisect.bisect_right(self._changes, end)
+        return sorted(set(self._change_rows[lo:hi]))
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def filter(self) -> QueueFilter:
+        """The filter in force."""
+        return self._filter
+
+    def count(self, which: QueueFilter) -> int:
+        """How many tickets *which* would show."""
+        return self._counts[which]
+
+    def ticket_at(self, row: int) -> Ticket:
+        """The ticket shown in *row*."""
+        return self._visible[row].ticket
+
+    def entry_at(self, row: int) -> OutboxEntry | None:
+        """The unconfirmed action shown in *row*, if any."""
+        return self._visible[row].entry
+
+    def row_of(self, ref: str) -> int | None:
+        """The visible row of the ticket with this ref, id or key, if it is shown."""
+        return next((i for i, r in enumerate(self._visible) if _is(r.ticket, ref)), None)
+
+    def rows_of(self, refs: set[str]) -> dict[str, int]:
+        """The visible row of each ticket ref in *refs* that is shown."""
+        if not refs:
+            return {}
+        return {r.ticket.ref: i for i, r in enumerate(self._visible) if r.ticket.ref in refs}
+
+    def has_ticket(self, ref: str) -> bool:
+        """True when a ticket with this ref, id or key is in the queue, whatever the filter."""
+        return any(_is(r.ticket, ref) for r in self._rows)
+
+    # -- Qt model interface --------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Visible rows (none under a valid parent: this is a flat table)."""
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """The fixed columns."""
+        return 0 if parent.isValid() else _COLUMNS
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles and their tooltips."""
+        if orientation is not Qt.Orientation.Horizontal or not 0 <= section < _COLUMNS:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole and section in (Column.AGE, Column.SLA):
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """One cell's text, tooltip, colours or the row's objects."""
+        if not index.isValid() or self._now is None:
+            return None
+        row = self._visible[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            return self._colour(row, column, role)
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.AGE, Column.SLA):
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == TICKET_ROLE:
+            return row.ticket
+        if role == OUTBOX_ROLE:
+            return row.entry
+        if role == SLA_STATE_ROLE:
+            return self._sla_state(row)
+        return None
+
+    def _sla_state(self, row: _Row) -> SlaState:
+        assert self._now is not None
+        return SlaState.NONE if row.clock is None else row.clock.state(self._now)
+
+    def _display(self, row: _Row, column: int) -> str:
+        assert self._now is not None
+        if column == Column.AGE:
+            return age_text(row.ticket.created_at, self._now)
+        if column == Column.SLA:
+            return sla_text(row.clock, self._now)
+        if column == Column.STATE:
+            return state_text(row, self._now)
+        return (row.priority, row.key, row.title, row.assignee or "Unassigned")[column]
+
+    def _tooltip(self, row: _Row, column: int) -> str:
+        """Plain text: the view shows it escaped (see queue_window.PlainTextDelegate)."""
+        assert self._now is not None
+        if column == Column.SLA and row.clock is not None:
+            kind = "Response" if row.clock.kind == "response" else "Resolution"
+            due = format_instant(row.clock.breach_at, self._tz, self._now)
+            return f"{kind} SLA due {due}"
+        if column == Column.SLA:
+            return "No SLA running (acknowledged, paused, or none for this priority)"
+        if column == Column.STATE and row.entry is not None:
+            return _entry_tip(row.entry, self._tz, self._now) or row.title
+        if column == Column.STATE and row.snoozed_until and row.snoozed_until > self._now:
+            return f"Alerts snoozed until {format_instant(row.snoozed_until, self._tz, self._now)}"
+        return row.title
+
+    def _colour(self, row: _Row, column: int, role: int) -> QBrush | None:
+        if (
+            column == Column.STATE
+            and row.entry is not None
+            and role == Qt.ItemDataRole.ForegroundRole
+        ):
+            if row.entry.state is OutboxState.FAILED:
+                return _FAILED_INK
+            if self._sla_state(row) not in _ROW_TINT:
+                return QGuiApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+        state = self._sla_state(row)
+        if state not in _ROW_TINT:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return _ROW_TINT[state]
+        return _SLA_INK[state] if column == Column.SLA else _TINTED_INK
+
+    def _font(self, row: _Row, column: int) -> QFont | None:
+        if column == Column.SLA and self._sla_state(row) in _ROW_TINT:
+            return self._bold
+        if column == Column.STATE and row.entry is not None:
+            return self._bold if row.entry.state is OutboxState.FAILED else self._italic
+        return None
+
+
+# -- drawing -------------------------------------------------------------------------------
+
+_CHIP = {
+    # Dark enough for white text at a small size (contrast of 4.5:1 or more).
+    Priority.P1: QColor("#b3261e"),
+    Priority.P2: QColor("#b45309"),
+    Priority.P3: QColor("#1d4ed8"),
+    Priority.P4: QColor("#5f6368"),
+}
+
+
+def plain_tooltip(text: str) -> str:
+    """*text* as a tooltip that shows it literally.
+
+    Qt renders a tooltip as rich text whenever it looks like markup (`Qt::mightBeRichText`),
+    so a ticket titled "<b>Checkout</b>" would show in bold: escaped inside a paragraph
+    that keeps line breaks, it reads exactly as written.
+    """
+    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
+
+
+class PlainTextDelegate(QStyledItemDelegate):
+    """Draws cells as usual, and shows their tooltips as plain text."""
+
+    def helpEvent(  # noqa: N802
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: AnyIndex,
+    ) -> bool:
+        """Show the cell's ToolTipRole literally, whatever characters it holds."""
+        if event.type() != QEvent.Type.ToolTip:
+            return super().helpEvent(event, view, option, index)
+        model = index.model()
+        text = model.data(index, Qt.ItemDataRole.ToolTipRole) if model is not None else None
+        if not text:
+            QToolTip.hideText()
+            return False
+        QToolTip.showText(event.globalPos(), plain_tooltip(str(text)), view)
+        return True
+
+
+class PriorityChipDelegate(PlainTextDelegate):
+    """Draws the priority as a small coloured chip ("P1" white on red)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        """The cell's background and selection as the style draws them, then the chip.
+
+        The model is read directly rather than through `initStyleOption`, which would
+        also lay out the "P1" text that the chip replaces.
+        """
+        model, view = index.model(), self.parent()
+        if not isinstance(model, QueueModel) or not isinstance(view, QAbstractItemView):
+            super().paint(painter, option, index)
+            return
+        cell = QStyleOptionViewItem(option)
+        tint = model.data(index, Qt.ItemDataRole.BackgroundRole)
+        if isinstance(tint, QBrush):
+            cell.backgroundBrush = tint
+        view.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, view)
+        priority = model.ticket_at(index.row()).priority
+        font = QFont(option.font)
+        font.setBold(True)
+        font.setPointSizeF(max(font.pointSizeF() * 0.85, 7.0))
+        metrics = QFontMetrics(font)
+        rect = QRect(0, 0, metrics.horizontalAdvance(priority.label) + 10, metrics.height() + 2)
+        rect.moveCenter(option.rect.center())
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_CHIP[priority])
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.setPen(QColor("white"))
+        painter.setFont(font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, priority.label)
+        painter.restore()
