@@ -1,9 +1,15 @@
-"""Command-line entry points: watch (headless), status, ack, handover, doctor, demo-server."""
+"""Command-line entry points: the tray app (the default), watch (headless), status, ack,
+handover, doctor, demo-server.
+
+Qt is imported only when the tray app runs (`cmd_tray`), so the other commands start
+fast and work where there is no display.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -202,6 +208,29 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_tray(args: argparse.Namespace) -> int:
+    """The tray app: icon, notifications with buttons, and the queue window."""
+    _check_display()
+    from traysupport import app  # noqa: PLC0415  # here: only the tray app needs Qt
+
+    return app.run_tray(args)
+
+
+def _check_display() -> None:
+    """On X11/Wayland desktops, fail in one line when there is no display to show on."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return
+    if os.environ.get("QT_QPA_PLATFORM") or any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY")
+    ):
+        return
+    raise CliError(
+        "no graphical session to show the tray app in (DISPLAY and WAYLAND_DISPLAY are "
+        "unset); run `traysupport watch` for the headless mode",
+        EXIT_USAGE,
+    )
+
+
 def cmd_demo_server(args: argparse.Namespace) -> int:
     """Run the demo team's API server on its own until Ctrl-C."""
     running = runtime.running_demo()
@@ -257,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `traysupport`."""
     parser = argparse.ArgumentParser(
         prog="traysupport",
-        description="Support-rotation companion: duty reminders, SLA alerts, ack and handover.",
+        description="Support-rotation companion: duty reminders, SLA alerts, ack and handover. "
+        "Without a command it runs the tray app.",
     )
     parser.add_argument("--version", action="version", version=f"traysupport {__version__}")
     _common_options(parser, top=True)
@@ -271,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    add("watch", cmd_watch, "run headless, printing notifications (the default for now)")
+    add("watch", cmd_watch, "run headless, printing notifications in the terminal")
     status = add("status", cmd_status, "who is on duty, and the queue by SLA time left")
     status.add_argument("--json", action="store_true", help="print one JSON object")
     ack = add("ack", cmd_ack, "acknowledge a ticket")
@@ -283,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, "check the config, the sources and the desktop")
     demo = add("demo-server", cmd_demo_server, "serve the demo team's API on its own")
     demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
-    parser.set_defaults(handler=cmd_watch)
+    parser.set_defaults(handler=cmd_tray)
     return parser
 
 

@@ -1,0 +1,387 @@
+"""The tray app composed for real: the demo team's server, the service on the Qt scheduler,
+the tray, the queue window and the notifier, on the offscreen platform.
+
+The demo runs 20 times faster (the scripted P2 arrives within 1.5 s; faster, the
+rotation's 14-day window holds so many shifts that parsing them slows every test); the
+waits are for real network results, with generous timeouts. Only the world outside the
+widgets is replaced (quitting the event loop, the file manager, whether a tray exists),
+and a notification's button is "pressed" by emitting the notifier's own signal, which is
+as far as the offscreen platform goes (tests/e2e press real ones under dunst).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from traysupport import app as tray_module
+from traysupport import paths
+from traysupport.config import Config, load_config
+from traysupport.core.model import Alert, AlertAction, Priority, Ticket
+from traysupport.ui.single_instance import SingleInstance
+
+# What the offscreen platform says about a tray icon shown on it, and about dialogs.
+pytestmark = pytest.mark.qt_log_ignore(
+    "systemTrayWindowChanged",
+    "This plugin does not support propagateSizeHints",
+    "This plugin does not support raise",
+)
+
+SPEED = 20.0
+TIMEOUT_MS = 20_000
+"""For results that need the network and the demo script: generous, seldom reached."""
+
+
+@dataclass
+class Outside:
+    """The world outside the widgets, as the app sees it."""
+
+    tray: bool = True
+    quits: int = 0
+    folders: list[Path] = field(default_factory=list)
+
+    def quit(self) -> None:
+        self.quits += 1
+
+    def open_folder(self, folder: Path) -> bool:
+        self.folders.append(folder)
+        return True
+
+    def hooks(self) -> tray_module.Hooks:
+        return tray_module.Hooks(
+            quit=self.quit, open_folder=self.open_folder, is_tray_available=lambda: self.tray
+        )
+
+
+@dataclass
+class Running:
+    app: tray_module.TrayApp
+    alerts: list[Alert]
+
+    @property
+    def tickets(self) -> tuple[Ticket, ...]:
+        latest = self.app.listener.latest
+        return () if latest is None else latest.snapshot.tickets
+
+    def server_ticket(self, ticket: Ticket) -> dict[str, Any]:
+        """The ticket as the demo server has it now."""
+        url = self.app.engine.sources.demo_url
+        reply = requests.get(f"{url}/tickets", timeout=10)
+        reply.raise_for_status()
+        found: dict[str, Any] = next(t for t in reply.json()["tickets"] if t["id"] == ticket.id)
+        return found
+
+
+@contextmanager
+def started(outside: Outside, config: Config | None = None) -> Iterator[Running]:
+    alerts: list[Alert] = []
+    with tray_module.running_app(config or Config(), hooks=outside.hooks(), speed=SPEED) as app:
+        app.listener.alerts_published.connect(alerts.extend)
+        yield Running(app, alerts)
+
+
+@pytest.fixture
+def outside() -> Outside:
+    return Outside()
+
+
+@pytest.fixture
+def running(qtbot: QtBot, outside: Outside) -> Iterator[Running]:
+    with started(outside) as run:
+        yield run
+    close_message_boxes()
+
+
+def close_message_boxes() -> None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMessageBox):
+            widget.close()
+
+
+def ticket_alert(run: Running, priority: Priority) -> tuple[Alert, Ticket]:
+    """The first alert with an Acknowledge button about a ticket of *priority*."""
+    for alert in run.alerts:
+        ticket = next((t for t in run.tickets if t.ref == alert.subject), None)
+        mine = ticket is not None and ticket.priority is priority
+        if mine and ticket is not None and AlertAction.ACKNOWLEDGE in alert.actions:
+            return alert, ticket
+    raise LookupError(priority)
+
+
+def wait_for_ticket_alert(qtbot: QtBot, run: Running, priority: Priority) -> tuple[Alert, Ticket]:
+    def arrived() -> bool:
+        try:
+            ticket_alert(run, priority)
+        except LookupError:
+            return False
+        return True
+
+    qtbot.waitUntil(arrived, timeout=TIMEOUT_MS)
+    return ticket_alert(run, priority)
+
+
+# -- state flows ------------------------------------------------------------------------
+
+
+def test_the_demo_team_reaches_the_tray_and_the_window(qtbot: QtBot, running: Running) -> None:
+    app = running.app
+    qtbot.waitUntil(
+        lambda: Priority.P2 in {t.priority for t in running.tickets}, timeout=TIMEOUT_MS
+    )
+    model = app.window.model
+    assert {model.ticket_at(row).ref for row in range(model.rowCount())} == {
+        t.ref for t in running.tickets
+    }
+    assert app.tray.tray.toolTip() != "traysupport"  # the presenter's tooltip, not the default
+    demo = next(a for a in app.tray.menu.actions() if a.objectName() == "demo")
+    assert demo.isVisible()
+    assert app.window.demo_banner.isVisibleTo(app.window)
+
+
+def test_new_tickets_are_notified(qtbot: QtBot, running: Running) -> None:
+    alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
+    assert ticket.key in alert.title + alert.body or ticket.title in alert.title + alert.body
+
+
+# -- notification buttons ---------------------------------------------------------------
+
+
+def test_acknowledge_on_a_notification_acknowledges_on_the_server(
+    qtbot: QtBot, running: Running
+) -> None:
+    alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
+    assert running.server_ticket(ticket)["acknowledged_by"] is None
+    running.app.notifier.action_invoked.emit(alert.key, AlertAction.ACKNOWLEDGE.value)
+    qtbot.waitUntil(
+        lambda: running.server_ticket(ticket)["acknowledged_by"] == "you", timeout=TIMEOUT_MS
+    )
+    # ...and the queue shows it as acknowledged once the next poll confirms.
+    qtbot.waitUntil(
+        lambda: any(t.ref == ticket.ref and t.acknowledged for t in running.tickets),
+        timeout=TIMEOUT_MS,
+    )
+
+
+def test_snooze_on_a_notification_snoozes_the_ticket(qtbot: QtBot, running: Running) -> None:
+    alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
+    running.app.notifier.action_invoked.emit(alert.key, AlertAction.SNOOZE.value)
+    snoozed = dict(running.app.service.settings.snoozed)
+    assert ticket.ref in snoozed
+    minutes = (snoozed[ticket.ref] - datetime.now(UTC)).total_seconds() / 60
+    assert 29 < minutes <= 30
+
+
+@pytest.mark.parametrize("action", [AlertAction.OPEN.value, "default"])
+def test_open_on_a_notification_shows_the_window_on_its_ticket(
+    qtbot: QtBot, running: Running, action: str
+) -> None:
+    alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
+    window = running.app.window
+    assert not window.isVisible()
+    running.app.notifier.action_invoked.emit(alert.key, action)
+    assert window.isVisible()
+    assert [t.ref for t in window.selected_tickets()] == [ticket.ref]
+
+
+def test_hand_over_on_a_notification_opens_the_end_of_shift_handover(
+    qtbot: QtBot, running: Running
+) -> None:
+    alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
+    running.app.notifier.action_invoked.emit(alert.key, AlertAction.ACKNOWLEDGE.value)
+    qtbot.waitUntil(  # acknowledging an unassigned ticket makes it mine
+        lambda: any(t.ref == ticket.ref and t.assignee is not None for t in running.tickets),
+        timeout=TIMEOUT_MS,
+    )
+    running.app.notifier.action_invoked.emit("duty_ending|you", AlertAction.HAND_OVER.value)
+    dialog = running.app.handover
+    assert dialog is not None and dialog.isVisible()
+    assert running.app.window.isVisible()  # the dialog sits over the queue
+    assert dialog.heading.text().startswith("Your shift ends at")
+    assert [t.ref for t in dialog.checked_tickets()] == [ticket.ref]
+    running.app.notifier.action_invoked.emit("duty_ending|you", AlertAction.HAND_OVER.value)
+    assert running.app.handover is dialog  # a second press brings the same one forward
+
+
+def test_an_action_on_an_alert_from_before_shows_the_queue(qtbot: QtBot, running: Running) -> None:
+    """Buttons of a notification from an earlier run (or a closed ticket) still do something
+    sensible: nothing is sent, the queue opens."""
+    running.app.notifier.action_invoked.emit("new_ticket|demo:1|gone", "acknowledge")
+    assert running.app.window.isVisible()
+
+
+# -- the tray, settings, second instance ------------------------------------------------
+
+
+def test_without_a_tray_the_window_shows_with_the_reason(qtbot: QtBot, outside: Outside) -> None:
+    outside.tray = False
+    with started(outside) as run:
+        assert run.app.window.isVisible()
+        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+        assert len(boxes) == 1 and "tray" in boxes[0].text()
+        assert boxes[0].isVisible()
+    close_message_boxes()
+
+
+def test_settings_opens_the_config_folder_with_a_valid_file(
+    qtbot: QtBot, running: Running, outside: Outside
+) -> None:
+    assert not paths.config_file().exists()
+    running.app.tray.settings_requested.emit()
+    assert outside.folders == [paths.config_dir()]
+    assert paths.config_file().read_text(encoding="utf-8").startswith("#")
+    assert load_config() == Config()  # nothing changed by writing it
+    running.app.window.setup_requested.emit()  # the demo banner's "set up your team"
+    assert outside.folders == [paths.config_dir()] * 2
+
+
+def test_a_second_launch_brings_the_window_forward(qtbot: QtBot, outside: Outside) -> None:
+    first = SingleInstance()
+    assert first.acquire()
+    try:
+        hooks = outside.hooks()
+        with tray_module.running_app(Config(), hooks=hooks, speed=SPEED, instance=first) as app:
+            assert not app.window.isVisible()
+            assert not SingleInstance().acquire()
+            qtbot.waitUntil(app.window.isVisible, timeout=TIMEOUT_MS)
+    finally:
+        first.release()
+
+
+def test_after_sleep_the_app_polls_at_once(qtbot: QtBot, running: Running) -> None:
+    scheduler = running.app._scheduler
+    before = {job.id for job in scheduler.get_jobs()}
+    running.app.resume.resumed.emit(7200.0)
+    added = [job for job in scheduler.get_jobs() if job.id not in before]
+    assert sorted(job.args for job in added) == [("queue",), ("rotation",)]
+    assert scheduler.wakeup_pending  # due jobs (alerts that fell due asleep) run at once
+
+
+# -- quitting ---------------------------------------------------------------------------
+
+
+def test_quit_stops_everything_it_started(qtbot: QtBot, outside: Outside) -> None:
+    before = set(threading.enumerate())
+    with started(outside) as run:
+        app = run.app
+        qtbot.waitUntil(lambda: len(run.tickets) >= 2, timeout=TIMEOUT_MS)
+        app.show_window()
+        app.tray.quit_requested.emit()
+        assert outside.quits == 1
+        assert not app.window.isVisible()
+        assert not app.tray.tray.isVisible()
+        assert not app.resume.timer.isActive()
+        scheduler = app._scheduler
+    assert not scheduler.running
+    assert not scheduler.wakeup_pending
+    qtbot.waitUntil(lambda: set(threading.enumerate()) <= before, timeout=TIMEOUT_MS)
+
+
+# -- the process ------------------------------------------------------------------------
+
+
+def tray_args(*argv: str) -> argparse.Namespace:
+    from traysupport.cli import build_parser
+
+    return build_parser().parse_args(list(argv))
+
+
+def test_a_bad_config_is_shown_logged_and_exits_2(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text('[sla]\np1_minutes = "soon"\n', encoding="utf-8")
+    shown: list[str] = []
+    monkeypatch.setattr(tray_module, "show_startup_error", shown.append)
+    assert tray_module.run_tray(tray_args("--config", str(bad))) == 2
+    [message] = shown
+    assert "p1_minutes" in message and str(bad) in message
+    assert any(r.levelname == "ERROR" and message in r.getMessage() for r in caplog.records)
+    again = SingleInstance()
+    assert again.acquire()  # it let go of the single-instance lock
+    again.release()
+
+
+def test_run_tray_while_another_instance_runs_exits_0(qtbot: QtBot) -> None:
+    first = SingleInstance()
+    assert first.acquire()
+    try:
+        assert tray_module.run_tray(tray_args("--demo")) == 0
+    finally:
+        first.release()
+
+
+def test_the_tray_app_runs_as_a_process_and_stops_cleanly_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    """`python -m traysupport --demo`: a second launch exits 0; SIGTERM quits cleanly."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRAYSUPPORT_HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "traysupport", "--demo", "--speed", str(SPEED)]
+    with subprocess.Popen(
+        [*command, "-v"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as first:
+        try:
+            deadline = time.monotonic() + TIMEOUT_MS / 1000
+            while not (tmp_path / "run" / "demo-server.json").exists():  # the app is up
+                assert first.poll() is None, first.communicate()
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            second = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=60, check=False
+            )
+            assert second.returncode == 0, second.stderr
+            assert first.poll() is None
+            first.send_signal(signal.SIGTERM)
+            _out, err = first.communicate(timeout=30)
+        finally:
+            if first.poll() is None:
+                first.kill()
+    assert first.returncode == 0, err
+    assert "Traceback" not in err
+    assert "QThread" not in err and "QObject" not in err, err
+    assert not (tmp_path / "run" / "demo-server.json").exists()
+
+
+def test_the_other_commands_never_load_qt() -> None:
+    probe = (
+        "import sys; from traysupport import cli; cli.build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'traysupport.app'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_a_display_the_tray_app_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["TRAYSUPPORT_HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "traysupport"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "traysupport watch" in done.stderr
