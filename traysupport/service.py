@@ -311,6 +311,15 @@ class SupportService:
                 part.status, ok=False, error=str(outcome), failures=part.status.failures + 1
             )
         else:
+            if not part.status.ok:
+                # Once per recovery, not per poll: the log shows when data started flowing.
+                log.info(
+                    "%s: fetched (%d people, %d shifts, %d tickets)",
+                    part.label,
+                    len(outcome.people),
+                    len(outcome.shifts),
+                    len(outcome.tickets),
+                )
             if role == "queue":
                 self._observe_changes(part.tickets, outcome.tickets)
             self._parts[role] = outcome
