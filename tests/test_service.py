@@ -40,6 +40,7 @@ from traysupport.core.model import (
     Ticket,
     TicketStatus,
     Urgency,
+    UserAction,
 )
 from traysupport.demo import ME, DemoServer
 from traysupport.demo.script import P1_AT, P1_WARNING_AT, P2_AT, YOUR_SHIFT_AT
@@ -781,3 +782,28 @@ def test_an_action_needs_to_know_who_i_am(
     with pytest.raises(ActionError, match="set `me` in the config"):
         rig.service.acknowledge(ticket(state, "DEMO-1002"))
     assert store.open_entries() == []
+
+
+def test_start_prunes_actions_confirmed_more_than_a_week_ago(
+    make_rig: MakeRig, open_store: Callable[[], Store], clock: FakeClock
+) -> None:
+    store = open_store()
+    for age, action_id in ((timedelta(days=8), "old"), (timedelta(days=6), "recent")):
+        store.record(
+            UserAction(
+                id=action_id,
+                kind=ActionKind.ACKNOWLEDGE,
+                source="demo",
+                ticket_id="1002",
+                by="you",
+                created_at=clock() - age,
+            )
+        )
+        store.mark_sending(action_id)
+        store.mark_done(action_id, clock() - age)
+    rig = make_rig(store)
+
+    rig.service.start()
+
+    assert store.entry("old") is None
+    assert store.entry("recent") is not None

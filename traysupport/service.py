@@ -48,6 +48,8 @@ Clock = Callable[[], datetime]
 SHIFT_WINDOW_BEHIND = timedelta(days=1)
 SHIFT_WINDOW_AHEAD = timedelta(days=14)
 FIRED_KEYS_KEPT = timedelta(days=30)
+DONE_ACTIONS_KEPT = timedelta(days=7)
+"""Confirmed actions are kept a week (for looking into "did my ack go out?"), then pruned."""
 # Failures that waiting can fix; anything else needs the user to look (and press Retry).
 TRANSIENT_ERRORS: tuple[type[SourceError], ...] = (UnavailableError, RateLimitedError)
 
@@ -165,6 +167,7 @@ class SupportService:
         """Show the saved data at once, then poll both sources now and on their intervals."""
         now = self._clock()
         self._store.prune_fired(now - FIRED_KEYS_KEPT)
+        self._store.prune_done(now - DONE_ACTIONS_KEPT)
         self._fired = set(self._store.fired_keys())
         self._load_saved()
         self._load_holds()
@@ -547,7 +550,6 @@ class HomeLoop:
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
 
     def call_soon(self, callback: Callable[[], None]) -> None:
         """Queue *callback* to run on the loop's thread (thread-safe)."""
