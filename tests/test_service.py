@@ -807,3 +807,27 @@ def test_start_prunes_actions_confirmed_more_than_a_week_ago(
 
     assert store.entry("old") is None
     assert store.entry("recent") is not None
+
+
+def test_a_poll_that_changes_nothing_publishes_nothing_and_writes_nothing(
+    make_rig: MakeRig, open_store: Callable[[], Store], clock: FakeClock
+) -> None:
+    store = open_store()
+    rig = make_rig(store)
+    rig.service.poll_once()
+    published = len(rig.heard.states)
+    saved = store.load_snapshot("queue")
+    clock.now += timedelta(seconds=1)  # nothing in the demo's script happens in between
+
+    rig.service.refresh_now()
+    rig.run_until(
+        lambda: all(s.last_ok_at == clock() for s in rig.service.state().snapshot.sources),
+        "both polls",
+    )
+    rig.settle()
+
+    assert len(rig.heard.states) == published, "an unchanged poll was published"
+    assert store.load_snapshot("queue") == saved, "an unchanged poll rewrote the saved data"
+
+    rig.service.pause(clock() + timedelta(minutes=5))  # a change the UI shows: published
+    assert len(rig.heard.states) == published + 1

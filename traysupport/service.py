@@ -160,6 +160,7 @@ class SupportService:
         self._fired: set[str] = set()
         self._sending: set[str] = set()
         self._breach_noted: set[str] = set()
+        self._published: object = None
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -308,12 +309,14 @@ class SupportService:
     def _apply_fetch(self, role: str, outcome: _Part | SourceError, evaluate: bool = True) -> None:
         """Home thread: keep the new data, or keep the old data and count the failure."""
         part = self._parts[role]
+        changed = True
         if isinstance(outcome, SourceError):
             log.warning("%s: %s", part.label, outcome)
             part.status = replace(
                 part.status, ok=False, error=str(outcome), failures=part.status.failures + 1
             )
         else:
+            changed = not part.status.ok or _data(outcome) != _data(part)
             if not part.status.ok:
                 # Once per recovery, not per poll: the log shows when data started flowing.
                 log.info(
@@ -326,11 +329,16 @@ class SupportService:
             if role == "queue":
                 self._observe_changes(part.tickets, outcome.tickets)
             self._parts[role] = outcome
-            self._save_part(role, outcome)
+            if changed:
+                # An unchanged poll (most of them) costs no write: the saved copy then
+                # carries the time the data last changed, not when it was last confirmed.
+                self._save_part(role, outcome)
             if role == "rotation":
                 self._resolve_me()
         if evaluate:
-            self._evaluate()
+            if changed:
+                # Time-driven alerts come from the timer; an unchanged poll adds nothing.
+                self._evaluate()
             self._drain_outbox()
 
     def _save_part(self, role: str, part: _Part) -> None:
@@ -430,7 +438,17 @@ class SupportService:
         )
 
     def _publish(self) -> None:
-        self._listener.state_changed(self.state())
+        """Tell the listener, unless nothing it shows has changed since the last time.
+
+        A poll that changed nothing must not redraw the tray or reset the window's model
+        (which loses the user's place in the table), so the state is compared first.
+        """
+        state = self.state()
+        seen = _what_is_shown(state)
+        if seen == self._published:
+            return
+        self._published = seen
+        self._listener.state_changed(state)
 
     # -- user actions ------------------------------------------------------------------
 
@@ -538,6 +556,29 @@ class SupportService:
             id=f"retry-{action_id}",
             replace_existing=True,
         )
+
+
+def _data(part: _Part) -> tuple[object, ...]:
+    """What a fetch brought, without when: to tell an unchanged poll."""
+    return (part.people, part.shifts, part.tickets, part.me)
+
+
+def _what_is_shown(state: ServiceState) -> tuple[object, ...]:
+    """The parts of a state the UI shows; a healthy source's last fetch time is not one."""
+    snapshot = state.snapshot
+    sources = tuple(
+        (s.name, s.ok, s.error, s.failures, None if s.ok else s.last_ok_at)
+        for s in snapshot.sources
+    )
+    return (
+        snapshot.people,
+        snapshot.shifts,
+        snapshot.tickets,
+        sources,
+        state.outbox,
+        state.me,
+        state.settings,
+    )
 
 
 def _person(people: tuple[Person, ...], person_id: str) -> Person:
