@@ -277,6 +277,35 @@ def test_the_selection_survives_a_new_state(harness: Harness, qtbot: QtBot) -> N
     assert window.selected_tickets() == [TOOL_P3, NO_SLA_P4]
 
 
+def test_a_new_state_keeps_the_current_cell_for_the_keyboard(
+    harness: Harness, qtbot: QtBot
+) -> None:
+    window = shown(harness, qtbot)
+    table = window.table
+    qtbot.waitUntil(table.hasFocus, timeout=2000)
+    qtbot.keyClick(table, Qt.Key.Key_Right)  # into the Key column
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    walked_to = window.model.ticket_at(table.currentIndex().row())
+    assert table.currentIndex().column() == Column.KEY
+    # A poll brings a more urgent ticket: every row moves down one.
+    newcomer = _ticket(1010, "Login loops for SSO users", Priority.P1, timedelta(hours=3))
+    harness.control.current = team_state(
+        tickets=(*harness.control.state().snapshot.tickets, newcomer)
+    )
+    window.set_state(harness.control.state())
+    assert window.model.ticket_at(0) == newcomer
+    current = table.currentIndex()
+    assert (window.model.ticket_at(current.row()), current.column()) == (walked_to, Column.KEY)
+    assert window.selected_tickets() == [walked_to]
+    # Type-to-search still looks in the Key column, and arrows still walk it.
+    qtbot.keyClicks(table, "DEMO-1007")
+    assert window.selected_tickets() == [NO_SLA_P4]
+    assert table.currentIndex().column() == Column.KEY
+    window.set_filter(QueueFilter.UNASSIGNED)  # NO_SLA_P4 is unassigned: it stays current
+    assert table.currentIndex().column() == Column.KEY
+    assert window.model.ticket_at(table.currentIndex().row()) == NO_SLA_P4
+
+
 def test_focus_ticket_selects_it_even_when_filtered_out(harness: Harness, qtbot: QtBot) -> None:
     window = shown(harness, qtbot)
     window.set_filter(QueueFilter.UNASSIGNED)

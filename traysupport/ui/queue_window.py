@@ -425,7 +425,7 @@ class QueueWindow(QWidget):
         self._state = state
         now = self._clock()
         chosen = {t.ref for t in self.selected_tickets()}
-        current = self._current_ref()
+        current = self._current_cell()
         scrolled = self.table.verticalScrollBar().value()
         self.model.set_state(state, now)
         self._reselect(chosen, current)
@@ -445,10 +445,11 @@ class QueueWindow(QWidget):
     def set_filter(self, which: QueueFilter) -> None:
         """Show my, unassigned or all tickets."""
         chosen = {t.ref for t in self.selected_tickets()}
+        current = self._current_cell()
         self.model.set_filter(which)
         self.filter_buttons[which].setChecked(True)
         self.table.empty_text = EMPTY_TEXT[which]
-        self._reselect(chosen, None)
+        self._reselect(chosen, current)
         self._show_counts()
         self._update_actions()
 
@@ -489,21 +490,29 @@ class QueueWindow(QWidget):
             rows.update(range(span.top(), span.bottom() + 1))
         return sorted(rows)
 
-    def _current_ref(self) -> str | None:
+    def _current_cell(self) -> tuple[str, int] | None:
+        """The current cell as (ticket ref, column): rows move between states, refs stay."""
         current = self.table.currentIndex()
-        return self.model.ticket_at(current.row()).ref if current.isValid() else None
+        if not current.isValid():
+            return None
+        return (self.model.ticket_at(current.row()).ref, current.column())
 
-    def _reselect(self, refs: set[str], current: str | None) -> None:
-        """Select the rows of *refs* again after a reset (in one call, runs merged)."""
-        rows = self.model.rows_of(refs | ({current} if current else set()))
+    def _reselect(self, refs: set[str], current: tuple[str, int] | None) -> None:
+        """Select the rows of *refs* again after a reset (in one call, runs merged).
+
+        The current cell comes back on its ticket and in its column: a poll must not
+        move the keyboard's place (arrow keys, type-to-search in the Key column).
+        """
+        rows = self.model.rows_of(refs | ({current[0]} if current else set()))
         selection = QItemSelection()
         last = self.model.columnCount() - 1
         for start, end in _runs(sorted(rows[r] for r in refs if r in rows)):
             selection.select(self.model.index(start, 0), self.model.index(end, last))
         flags = QItemSelectionModel.SelectionFlag
         model = self.table.selectionModel()
-        if current in rows:
-            model.setCurrentIndex(self.model.index(rows[current], 0), flags.NoUpdate)
+        if current is not None and current[0] in rows:
+            index = self.model.index(rows[current[0]], current[1])
+            model.setCurrentIndex(index, flags.NoUpdate)
         model.select(selection, flags.ClearAndSelect | flags.Rows)
 
     def focus_ticket(self, ref: str) -> bool:
