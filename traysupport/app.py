@@ -5,6 +5,12 @@ window and notifications.
 starts everything on an existing QApplication and takes it down again, so tests drive
 the real composition without `exec()`. Nothing here decides what a widget shows (the
 presenter and the widgets do): this module wires them to the service and to each other.
+
+Icon first: `run_tray` shows the tray icon, in a neutral "starting" look, before it
+imports and builds the engine, because a user who starts the app looks at the tray
+for it. So this module imports at the top only what that icon needs (Qt, the tray, the
+icons); the engine's modules (runtime: requests, APScheduler, keyring, SQLite) and the
+rest of the UI (queue window, notifier, Qt scheduler) are imported where they are used.
 """
 
 from __future__ import annotations
@@ -17,24 +23,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
-from traysupport import __version__, paths, runtime
-from traysupport.config import Config, ConfigError, load_config, load_defaults, save_config
-from traysupport.core.model import Alert, AlertAction, Ticket
+from traysupport import __version__, paths
+from traysupport.core.alerts import AlertSettings
+from traysupport.core.model import Alert, AlertAction, Person, Snapshot, Ticket, UserAction
 from traysupport.service import ActionError, ServiceState, utc_now
-from traysupport.store import StoreError
 from traysupport.ui import icons
-from traysupport.ui.handover_dialog import HandoverDialog
-from traysupport.ui.notify import Notifier
+from traysupport.ui.ports import SupportControl
 from traysupport.ui.presenter import tray_view
-from traysupport.ui.qtloop import QtCallSoon, QtScheduler, QuitOnSignals, ResumeWatch
-from traysupport.ui.queue_window import QueueWindow
 from traysupport.ui.single_instance import SingleInstance
 from traysupport.ui.tray import TrayIcon
+
+if TYPE_CHECKING:
+    from traysupport import runtime
+    from traysupport.config import Config
+    from traysupport.ui.handover_dialog import HandoverDialog
+    from traysupport.ui.qtloop import QtCallSoon, QtScheduler
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,9 @@ ORGANISATION = "traysupport"
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 SNOOZE_FOR = timedelta(minutes=30)
 MAX_RERENDER_MS = 3_600_000
+STARTING_TOOLTIP = "traysupport — starting…"
+EMBED_TIMEOUT_MS = 100
+"""How long the start waits for an XEmbed tray to take the icon in (it takes ~5 ms)."""
 
 
 class AppListener(QObject):
@@ -108,7 +120,13 @@ class TrayApp(QObject):
         user_config: Config | None = None,
         config_path: Path | None = None,
         clock: Callable[[], datetime] = utc_now,
+        tray: TrayIcon | None = None,
     ) -> None:
+        """*tray* is the icon already shown while starting; without one, one is made."""
+        from traysupport.ui.notify import Notifier  # noqa: PLC0415  # see the module doc
+        from traysupport.ui.qtloop import ResumeWatch  # noqa: PLC0415
+        from traysupport.ui.queue_window import QueueWindow  # noqa: PLC0415
+
         super().__init__()
         self.engine, self.service = engine, engine.service
         self._scheduler, self._call_soon, self._hooks = scheduler, call_soon, hooks
@@ -119,9 +137,11 @@ class TrayApp(QObject):
         self.listener = listener
         self._boxes: list[QMessageBox] = []
         self._stopped = False
-        self.tray = TrayIcon(
-            self.service, now=clock, is_tray_available=hooks.is_tray_available, parent=self
-        )
+        if tray is None:
+            tray = TrayIcon(
+                self.service, now=clock, is_tray_available=hooks.is_tray_available, parent=self
+            )
+        self.tray = tray
         self.window = QueueWindow(self.service, demo=engine.config.is_demo, clock=clock)
         self.window.setWindowIcon(icons.app_icon())
         self.notifier = Notifier(self.tray.tray, parent=self)
@@ -257,6 +277,8 @@ class TrayApp(QObject):
 
     def open_handover(self, end_of_shift: bool = False) -> None:
         """The handover dialog, over the queue window (end of shift: all my open tickets)."""
+        from traysupport.ui.handover_dialog import HandoverDialog  # noqa: PLC0415
+
         if self.window.handover_dialog is not None:
             self.window.handover_dialog.raise_()
             return
@@ -280,6 +302,8 @@ class TrayApp(QObject):
     @Slot()
     def open_settings(self) -> None:
         """Until there is a settings dialog: the config file's folder, with a file in it."""
+        from traysupport.config import ConfigError, load_defaults, save_config  # noqa: PLC0415
+
         target = self._config_path
         try:
             if not target.exists():
@@ -340,11 +364,16 @@ def running_app(
     instance: SingleInstance | None = None,
     user_config: Config | None = None,
     config_path: Path | None = None,
+    starting: StartingTray | None = None,
 ) -> Iterator[TrayApp]:
     """The engine on the Qt scheduler, the UI on it, started; all taken down on exit.
 
+    *starting* is the icon `show_starting_tray` put up: the app takes it over.
     Raises `runtime.SetupError`, `StoreError` or `OSError` when it cannot start.
     """
+    from traysupport import runtime  # noqa: PLC0415  # see the module doc
+    from traysupport.ui.qtloop import QtCallSoon, QtScheduler  # noqa: PLC0415
+
     scheduler = QtScheduler(timezone=UTC)
     call_soon = QtCallSoon()
     listener = AppListener()
@@ -355,6 +384,8 @@ def running_app(
         listener=listener,
         demo_speed=speed,
     ) as engine:
+        if starting is not None:
+            starting.control.bind(engine.service)
         app = TrayApp(
             engine,
             listener,
@@ -363,6 +394,7 @@ def running_app(
             hooks=hooks,
             user_config=user_config,
             config_path=config_path,
+            tray=starting.icon if starting is not None else None,
         )
         if instance is not None:
             instance.activated.connect(app.show_window)
@@ -415,6 +447,8 @@ def _application() -> QApplication:
 
 def _configs(args: argparse.Namespace) -> tuple[Config, Config]:
     """(the config to run, the user's own config as loaded)."""
+    from traysupport.config import ConfigError, load_config  # noqa: PLC0415
+
     try:
         config = load_config(args.config)
     except ConfigError as error:
@@ -423,16 +457,42 @@ def _configs(args: argparse.Namespace) -> tuple[Config, Config]:
 
 
 def run_tray(args: argparse.Namespace) -> int:
-    """The tray app until the user quits; returns the process exit code."""
+    """The tray app until the user quits; returns the process exit code.
+
+    The icon comes first, in its "starting" look; the engine is imported and built
+    after it (see the module doc), and a failure there still ends in a message box.
+    """
     app = _application()
     instance = SingleInstance()
     if not instance.acquire():
         log.info("traysupport is already running; asked it to show its window")
         return EXIT_OK
+    hooks = Hooks(quit=app.quit)
+    starting = show_starting_tray(hooks)
+    try:
+        return _run_engine(app, args, hooks, instance, starting)
+    except StartupError as error:
+        starting.icon.tray.hide()  # a "starting" icon must not stay beside the error
+        return _failed(str(error), error.code)
+    finally:
+        instance.release()
+
+
+def _run_engine(
+    app: QApplication,
+    args: argparse.Namespace,
+    hooks: Hooks,
+    instance: SingleInstance,
+    starting: StartingTray,
+) -> int:
+    """Build the engine behind the icon and run the event loop; StartupError if it fails."""
+    from traysupport import runtime  # noqa: PLC0415  # see the module doc
+    from traysupport.store import StoreError  # noqa: PLC0415
+    from traysupport.ui.qtloop import QuitOnSignals  # noqa: PLC0415
+
     signals = QuitOnSignals(app.quit)
     try:
         config, user_config = _configs(args)
-        hooks = Hooks(quit=app.quit)
         with running_app(
             config,
             hooks=hooks,
@@ -440,21 +500,131 @@ def run_tray(args: argparse.Namespace) -> int:
             instance=instance,
             user_config=user_config,
             config_path=args.config,
+            starting=starting,
         ) as tray_app:
             app.aboutToQuit.connect(tray_app.stop)  # logout, or a signal
             return app.exec()
-    except StartupError as error:
-        return _failed(str(error), error.code)
     except runtime.SetupError as error:
-        return _failed(f"{args.config or paths.config_file()}: {error}", EXIT_CONFIG)
+        message = f"{args.config or paths.config_file()}: {error}"
+        raise StartupError(message, EXIT_CONFIG) from error
     except (StoreError, OSError) as error:
-        return _failed(str(error), EXIT_FAILED)
+        raise StartupError(str(error), EXIT_FAILED) from error
     finally:
         signals.close()
-        instance.release()
 
 
 def _failed(message: str, code: int) -> int:
     log.error("cannot start: %s", message)
     show_startup_error(message)
     return code
+
+
+# -- the icon before the engine ---------------------------------------------------------
+
+
+class StartingControl:
+    """The tray menu's `SupportControl` while the engine is being built; then the service.
+
+    The icon shows before the service exists, so its menu is wired to this stand-in,
+    which passes every call on once `bind` has handed it the service. Until then it
+    shows an empty state, and an action says to wait (no event loop runs before `bind`,
+    so a click can hardly get here first).
+    """
+
+    def __init__(self) -> None:
+        self._service: SupportControl | None = None
+        self._empty = ServiceState(Snapshot(taken_at=utc_now()), None, (), AlertSettings())
+
+    def bind(self, service: SupportControl) -> None:
+        """From now on, pass every call on to *service*."""
+        self._service = service
+
+    def _target(self) -> SupportControl:
+        if self._service is None:
+            raise ActionError("traysupport is still starting; try again in a moment")
+        return self._service
+
+    def state(self) -> ServiceState:
+        """The service's state; an empty one while starting."""
+        return self._empty if self._service is None else self._service.state()
+
+    def acknowledge(self, ticket: Ticket) -> UserAction:
+        """See `SupportControl.acknowledge`."""
+        return self._target().acknowledge(ticket)
+
+    def hand_over(self, ticket: Ticket, to: Person, note: str) -> UserAction:
+        """See `SupportControl.hand_over`."""
+        return self._target().hand_over(ticket, to, note)
+
+    def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
+        """See `SupportControl.snooze`."""
+        return self._target().snooze(ticket, until)
+
+    def retry(self, action_id: str) -> None:
+        """See `SupportControl.retry`."""
+        self._target().retry(action_id)
+
+    def pause(self, until: datetime | None) -> None:
+        """See `SupportControl.pause`."""
+        self._target().pause(until)
+
+    def refresh_now(self) -> None:
+        """See `SupportControl.refresh_now`; while starting there is nothing to refresh."""
+        if self._service is not None:  # the service polls as soon as it starts anyway
+            self._service.refresh_now()
+
+
+@dataclass(frozen=True, slots=True)
+class StartingTray:
+    """The icon shown while starting, and the stand-in control behind its menu."""
+
+    icon: TrayIcon
+    control: StartingControl
+
+
+def show_starting_tray(hooks: Hooks) -> StartingTray:
+    """Show the tray icon at once, off duty and "starting…", before the engine exists.
+
+    Without a tray nothing shows here: the app says so once it runs (`TrayIcon.start`).
+    """
+    control = StartingControl()
+    icon = TrayIcon(control, is_tray_available=hooks.is_tray_available)
+    icon.tray.setToolTip(STARTING_TOOLTIP)
+    if hooks.is_tray_available():
+        icon.tray.show()
+        _let_the_tray_embed(icon.tray)
+    return StartingTray(icon, control)
+
+
+def _let_the_tray_embed(tray: QSystemTrayIcon) -> None:
+    """Run the event loop until an XEmbed tray has taken the icon in (its geometry moves
+    from the origin into the panel) and painted it, at most `EMBED_TIMEOUT_MS`.
+
+    The engine is built without an event loop running; an icon embedded but never
+    painted would be an empty slot in the panel until then. A StatusNotifier tray (the
+    D-Bus one, with no geometry to wait for) draws the icon itself: one turn sends it.
+    """
+    shown_at = tray.geometry()
+    QCoreApplication.processEvents()
+    if not shown_at.isValid():
+        return
+    loop = QEventLoop()
+    poll, give_up = QTimer(loop), QTimer(loop)
+    poll.setInterval(5)
+
+    def embedded() -> None:
+        if tray.geometry() != shown_at:
+            loop.quit()
+
+    poll.timeout.connect(embedded)
+    give_up.setSingleShot(True)
+    give_up.timeout.connect(loop.quit)
+    poll.start()
+    give_up.start(EMBED_TIMEOUT_MS)
+    loop.exec()
+    # Stopped by hand: the closure keeps the loop, and so its timers, alive; a 5 ms
+    # timer left running would cost idle CPU for as long as the app runs.
+    poll.stop()
+    give_up.stop()
+    poll.timeout.disconnect(embedded)
+    QCoreApplication.processEvents()  # the expose and paint that follow embedding

@@ -2,13 +2,15 @@
 handover, doctor, demo-server.
 
 Qt is imported only when the tray app runs (`cmd_tray`), so the other commands start
-fast and work where there is no display.
+fast and work where there is no display. At module level there is only what parsing the
+arguments needs: each command imports the rest itself, so the tray app can show its icon
+before the engine's dependencies (requests, keyring, APScheduler's background scheduler)
+are loaded, and `--version` or `--help` load none of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -18,15 +20,15 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from traysupport import __version__, logsetup, paths
 
-from traysupport import __version__, doctor, logsetup, paths, report, runtime
-from traysupport.config import Config, ConfigError, load_config
-from traysupport.core.model import Alert, Ticket, UserAction
-from traysupport.service import ActionError, HomeLoop, ServiceState
-from traysupport.sources.base import SourceError
-from traysupport.store import OutboxState
+if TYPE_CHECKING:
+    from traysupport import runtime
+    from traysupport.config import Config
+    from traysupport.core.model import Alert, Ticket, UserAction
+    from traysupport.service import HomeLoop, ServiceState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUEUED = 0, 1, 2, 75
 ACTION_TIMEOUT_SECONDS = 30.0
@@ -71,6 +73,11 @@ class _Session:
 @contextmanager
 def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_Session]:
     """The engine on a background scheduler with a home loop on this thread."""
+    from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
+
+    from traysupport import runtime  # noqa: PLC0415
+    from traysupport.service import HomeLoop  # noqa: PLC0415
+
     config = _config(args)
     scheduler = BackgroundScheduler(timezone=UTC)
     loop = HomeLoop()
@@ -93,6 +100,8 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
 
 
 def _config(args: argparse.Namespace) -> Config:
+    from traysupport.config import ConfigError, load_config  # noqa: PLC0415
+
     try:
         config = load_config(args.config)
     except ConfigError as error:
@@ -119,6 +128,10 @@ def _config_name(args: argparse.Namespace) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """One poll, then who is on duty and the queue by SLA time left."""
+    import json  # noqa: PLC0415
+
+    from traysupport import report  # noqa: PLC0415
+
     with _session(args) as session:
         state = session.engine.service.poll_once()
         now = datetime.now(UTC)
@@ -165,6 +178,8 @@ def _find_ticket(session: _Session, wanted: str) -> Ticket:
 
 def _await_action(session: _Session, action: UserAction, success: str) -> int:
     """Run the home loop until the source confirms, refuses, or the action is queued."""
+    from traysupport.store import OutboxState  # noqa: PLC0415
+
     settled = threading.Event()
 
     def check(state: ServiceState) -> None:
@@ -233,6 +248,8 @@ def _check_display() -> None:
 
 def cmd_demo_server(args: argparse.Namespace) -> int:
     """Run the demo team's API server on its own until Ctrl-C."""
+    from traysupport import runtime  # noqa: PLC0415
+
     running = runtime.running_demo()
     if running is not None:
         # A second one would take over the published address and the first one's store.
@@ -246,6 +263,8 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check the config, each source, the keyring, and what we can tell of the desktop."""
+    from traysupport import doctor  # noqa: PLC0415
+
     problems = doctor.run(args.config, demo=args.demo, out=print)
     return EXIT_FAILED if problems else EXIT_OK
 
@@ -330,11 +349,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"traysupport: {error}", file=sys.stderr)
         return error.code
-    except (SourceError, ActionError) as error:
-        print(f"traysupport: {error}", file=sys.stderr)
-        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if not isinstance(error, _reported_errors()):
+            raise
+        print(f"traysupport: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _reported_errors() -> tuple[type[Exception], ...]:
+    """The engine's errors that end a command with their message rather than a traceback.
+
+    Imported here, once one was raised, rather than at the top: that would load the
+    engine before every command, the tray app's icon included.
+    """
+    from traysupport.service import ActionError  # noqa: PLC0415
+    from traysupport.sources.base import SourceError  # noqa: PLC0415
+
+    return (SourceError, ActionError)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

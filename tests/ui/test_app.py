@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 import requests
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -34,6 +35,7 @@ from traysupport import app as tray_module
 from traysupport import paths
 from traysupport.config import Config, load_config
 from traysupport.core.model import Alert, AlertAction, Priority, Ticket
+from traysupport.service import ActionError
 from traysupport.ui.single_instance import SingleInstance
 
 # What the offscreen platform says about a tray icon shown on it, and about dialogs.
@@ -270,6 +272,76 @@ def test_after_sleep_the_app_polls_at_once(qtbot: QtBot, running: Running) -> No
     added = [job for job in scheduler.get_jobs() if job.id not in before]
     assert sorted(job.args for job in added) == [("queue",), ("rotation",)]
     assert scheduler.wakeup_pending  # due jobs (alerts that fell due asleep) run at once
+
+
+# -- the icon first ----------------------------------------------------------------------
+
+
+def test_the_starting_icon_waits_for_the_engine_then_the_app_takes_it_over(
+    qtbot: QtBot, outside: Outside
+) -> None:
+    starting = tray_module.show_starting_tray(outside.hooks())
+    icon = starting.icon
+    assert icon.tray.isVisible()
+    assert icon.tray.toolTip() == tray_module.STARTING_TOOLTIP
+    assert starting.control.state().snapshot.tickets == ()
+    with pytest.raises(ActionError, match="still starting"):
+        starting.control.pause(None)
+    starting.control.refresh_now()  # nothing to refresh yet: not an error
+    config = Config()
+    with tray_module.running_app(
+        config, hooks=outside.hooks(), speed=SPEED, starting=starting
+    ) as app:
+        assert app.tray is icon  # the same icon: it never leaves the panel
+        qtbot.waitUntil(lambda: len(app.service.state().snapshot.tickets) >= 2, timeout=TIMEOUT_MS)
+        until = datetime(2031, 6, 2, 18, 0, tzinfo=UTC)
+        starting.control.pause(until)  # its menu reaches the service now
+        assert app.service.state().settings.paused_until == until
+        assert starting.control.state().settings.paused_until == until
+        qtbot.waitUntil(
+            lambda: icon.tray.toolTip() != tray_module.STARTING_TOOLTIP, timeout=TIMEOUT_MS
+        )
+    assert not icon.tray.isVisible()
+
+
+def test_without_a_tray_the_starting_icon_stays_hidden(qtbot: QtBot, outside: Outside) -> None:
+    outside.tray = False
+    starting = tray_module.show_starting_tray(outside.hooks())
+    assert not starting.icon.tray.isVisible()  # the app says why, once it runs
+    starting.icon.close()
+
+
+class EmbeddingTray:
+    """A tray icon an XEmbed host takes in on the third look: its geometry moves."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+
+    def geometry(self) -> QRect:
+        self.looks += 1
+        return QRect(0, 0, 22, 22) if self.looks < 3 else QRect(1257, 1, 22, 22)
+
+
+def test_waiting_for_the_tray_to_embed_leaves_no_timer_running(qtbot: QtBot) -> None:
+    tray = EmbeddingTray()
+    tray_module._let_the_tray_embed(tray)  # type: ignore[arg-type]
+    assert tray.looks == 3  # it waited for the move, and stopped there
+    qtbot.wait(50)  # a poll left running would look ten more times by now
+    assert tray.looks == 3
+
+
+def test_the_tray_app_loads_no_engine_dependency_before_its_icon() -> None:
+    probe = (
+        "import sys; from traysupport import cli, app; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('requests', 'urllib3', 'keyring', 'apscheduler', 'desktop_notifier', 'tomllib')"
+        " or m in ('traysupport.runtime', 'traysupport.config', 'traysupport.ui.queue_window',"
+        " 'traysupport.ui.notify', 'traysupport.ui.qtloop')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 # -- quitting ---------------------------------------------------------------------------
