@@ -284,7 +284,11 @@ def test_handover_reassigns_the_ticket_and_leaves_the_note(demo: DemoRun) -> Non
     served = requests.get(f"{demo.url}/tickets", timeout=5).json()["tickets"]
     ticket = next(t for t in served if t["id"] == "1003")
     assert ticket["assignee_id"] == "priya"
-    assert [(n["by"], n["text"]) for n in ticket["notes"]] == [("you", note)]
+    # The text the handover dialog writes too: who handed over to whom, when, then the note.
+    [(by, text)] = [(n["by"], n["text"]) for n in ticket["notes"]]
+    assert by == "you"
+    assert text.startswith("Handed over by Sam Rivera (you) to Priya Natarajan at ")
+    assert text.endswith(f": {note}")
 
 
 def test_an_unknown_ticket_exits_1_and_says_so(demo: DemoRun) -> None:

@@ -160,7 +160,16 @@ def cmd_handover(args: argparse.Namespace) -> int:
         if person is None:
             names = ", ".join(p.id for p in snapshot.people) if snapshot else ""
             raise CliError(f"nobody called {args.to!r} on the team (try one of: {names})")
-        action = session.engine.service.hand_over(ticket, person, args.note or "")
+        from traysupport.core.handover import handover_note  # noqa: PLC0415
+
+        state = session.engine.service.state()
+        if state.me is None:
+            raise CliError("who you are on the team is not known; set `me` in the config")
+        # The same text the handover dialog previews and writes: who, to whom, when, note.
+        note = handover_note(
+            state.me, person, args.note or "", datetime.now(UTC), session.engine.config.ui.tz
+        )
+        action = session.engine.service.hand_over(ticket, person, note)
         return _await_action(session, action, f"Handed {ticket.key} over to {person.name}")
 
 
