@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import requests
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -457,3 +457,17 @@ def test_without_a_display_the_tray_app_says_so_in_one_line(tmp_path: Path) -> N
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "traysupport watch" in done.stderr
+
+
+def test_enter_in_the_window_acknowledges_on_the_server(qtbot: QtBot, running: Running) -> None:
+    _alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
+    assert running.server_ticket(ticket)["acknowledged_by"] is None
+    window = running.app.window
+    running.app.show_window(ticket.ref)  # as a click on the tray icon or a notification does
+    qtbot.waitUntil(lambda: window.selected_tickets() == [ticket], timeout=TIMEOUT_MS)
+
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(
+        lambda: running.server_ticket(ticket)["acknowledged_by"] == "you", timeout=TIMEOUT_MS
+    )
