@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.clock import FakeClock
 from traysupport.core.model import Priority, Sla, SlaKind, Ticket, TicketStatus
 from traysupport.core.sla import SlaPolicy, warn_at
 from traysupport.demo import DemoServer, DemoTeam, serve_forever
@@ -23,16 +24,6 @@ from traysupport.demo.wire import MAX_BODY
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
 TIMEOUT = 5
-
-
-class FakeClock:
-    """A clock the test sets by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.clock import FakeClock as SharedClock
 from traysupport.core import alerts as alert_rules
 from traysupport.core.alerts import AlertSettings
 from traysupport.core.model import (
@@ -59,14 +60,8 @@ DEADLINE = 10.0
 """Seconds to wait for a worker thread's result before failing the test."""
 
 
-class FakeClock:
-    """A clock the test moves by hand; read from any thread."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+class FakeClock(SharedClock):
+    """The shared fake clock, also set by scenario offset."""
 
     def at(self, offset: float) -> datetime:
         """Set the clock to scenario offset *offset* (seconds after START, speed 1)."""

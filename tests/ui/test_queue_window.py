@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from PySide6.QtGui import QHelpEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QToolTip
 from pytestqt.qtbot import QtBot
 
+from tests.clock import FakeClock
 from tests.ui.conftest import (
     ACKED_P3,
     BREACHED_P1,
@@ -40,27 +41,17 @@ OFFSCREEN_DIALOG = "This plugin does not support propagateSizeHints"
 
 
 @dataclass
-class Clock:
-    """A clock the test moves by hand."""
-
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class Harness:
     window: QueueWindow
     control: FakeControl
-    clock: Clock
+    clock: FakeClock
     opened: list[QUrl]
     state_file: Path
 
 
 @pytest.fixture
 def harness(qtbot: QtBot, control: FakeControl, tmp_path: Path) -> Iterator[Harness]:
-    clock, opened = Clock(), []
+    clock, opened = FakeClock(NOW), []
     state_file = tmp_path / "queue-window.json"
     window = QueueWindow(control, clock=clock, open_url=opened.append, state_file=state_file)
     qtbot.addWidget(window)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
+from tests.clock import FakeClock
 from tests.ui.conftest import NOW, FakeControl
 from traysupport import paths
 from traysupport.ui import icons
@@ -55,20 +56,10 @@ class FakeAutostart:
 
 
 @dataclass
-class Clock:
-    """The tray's clock, moved by the test."""
-
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class Harness:
     tray: TrayIcon
     control: FakeControl
-    clock: Clock
+    clock: FakeClock
     autostart: FakeAutostart
     opened: list[QUrl]
     tray_there: list[bool]
@@ -88,7 +79,7 @@ def harness(qtbot: QtBot, control: FakeControl) -> Iterator[Harness]:
     control.current = replace(
         control.current, settings=replace(control.current.settings, tz=BERLIN)
     )
-    clock, autostart, opened, there = Clock(), FakeAutostart(), [], [False]
+    clock, autostart, opened, there = FakeClock(NOW), FakeAutostart(), [], [False]
 
     def open_url(url: QUrl) -> bool:
         opened.append(url)
