@@ -22,6 +22,7 @@ from traysupport.core.alerts import AlertSettings, QuietHours
 from traysupport.core.model import Person
 from traysupport.core.sla import SlaPolicy
 from traysupport.demo import DemoServer
+from traysupport.ownership import NotificationsLock
 from traysupport.service import (
     CallSoon,
     PollSettings,
@@ -227,6 +228,8 @@ class Engine:
     store: Store
     sources: Sources
     service: SupportService
+    notifications: NotificationsLock
+    """Held while this process shows the home's alerts (see `traysupport.ownership`)."""
 
 
 @contextmanager
@@ -237,8 +240,16 @@ def open_engine(
     call_soon: CallSoon,
     listener: ServiceListener,
     demo_speed: float = 1.0,
+    notifies: bool = True,
 ) -> Iterator[Engine]:
-    """Build the engine; for the demo team, use a running demo server or start one."""
+    """Build the engine; for the demo team, use a running demo server or start one.
+
+    With *notifies* the service shows alerts whenever it holds the home's notifications
+    lock (`traysupport.ownership`); without, it never does: one-shot commands show the
+    state and must not mark alerts fired that nobody saw.
+    """
+    lock = NotificationsLock()
+    owns_alerts = lock.try_hold if notifies else (lambda: False)
     with demo_for(config, demo_speed) as demo:
         sources = build_sources(config, demo.url if demo else "")
         store = open_store(config, demo)
@@ -254,9 +265,11 @@ def open_engine(
                 poll=poll_settings(config, demo_speed),
                 me_hint=config.me,
                 fetch_me=sources.fetch_me,
+                owns_alerts=owns_alerts,
             )
-            yield Engine(config, store, sources, service)
+            yield Engine(config, store, sources, service, lock)
         finally:
+            lock.release()
             store.close()
             sources.close()
 
