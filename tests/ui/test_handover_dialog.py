@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QListWidgetItem
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QHelpEvent, QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel, QListWidgetItem, QToolTip
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import (
@@ -27,10 +29,18 @@ from tests.ui.conftest import (
 )
 from traysupport.core.handover import handover_note
 from traysupport.core.model import ActionKind, Ticket
-from traysupport.ui.handover_dialog import DONE, PENDING, HandoverDialog
+from traysupport.ui.handover_dialog import (
+    _STATUS,
+    _TITLE,
+    DONE,
+    ITEM_ROLE,
+    PENDING,
+    HandoverDialog,
+)
 
 # What the offscreen platform says when a dialog is shown; real platforms support it.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+OFFSCREEN = ("This plugin does not support propagateSizeHints",)
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN)
 
 MY_OPEN = [WARNING_P1, OK_P2, FAILED_P3, ACKED_P3]
 """My open tickets, most urgent first."""
@@ -271,3 +281,51 @@ def test_esc_cancels(dialog: HandoverDialog, qtbot: QtBot, control: FakeControl)
     with qtbot.waitSignal(dialog.rejected, timeout=1000):
         qtbot.keyClick(dialog.note, Qt.Key.Key_Escape)
     assert control.called("hand_over") == []
+
+
+# -- tooltips ------------------------------------------------------------------------------
+
+HOSTILE_TITLE = '<b>x</b><img src="https://example.invalid/p.png"> & <i>more</i>'
+
+
+def tooltip_shown(dialog: HandoverDialog, qtbot: QtBot, ticket: Ticket, column: int) -> str:
+    """The text a user reads in the tooltip of one ticket's cell (as Qt renders it)."""
+    tree = dialog.tickets
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    item = next(i for i in rows if i is not None and i.data(0, ITEM_ROLE).ref == ticket.ref)
+    cell = tree.visualRect(tree.indexFromItem(item, column))
+    viewport = tree.viewport()
+    event = QHelpEvent(QEvent.Type.ToolTip, cell.center(), viewport.mapToGlobal(cell.center()))
+    QApplication.sendEvent(viewport, event)
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+    rendered = QTextDocument()
+    rendered.setHtml(QToolTip.text())
+    QToolTip.hideText()
+    return rendered.toPlainText()
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN, "This plugin does not support raise")  # for QToolTip
+def test_title_tooltips_show_markup_as_text(qtbot: QtBot, control: FakeControl) -> None:
+    # Qt renders a tooltip that looks like rich text as HTML: a title could show images.
+    hostile = replace(OK_P2, title=HOSTILE_TITLE)
+    dialog = make(qtbot, control, tickets=[hostile])
+    assert tooltip_shown(dialog, qtbot, hostile, _TITLE) == HOSTILE_TITLE
+    dialog.close()
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN, "This plugin does not support raise")  # for QToolTip
+def test_result_tooltips_show_markup_as_text(
+    qtbot: QtBot, control: FakeControl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = control.hand_over
+
+    def refuse_one(ticket: Ticket, to: object, note: str) -> object:
+        if ticket is BREACHED_P1:
+            raise OSError("<b>refused</b>")  # a store error's text may come from a server
+        return real(ticket, to, note)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(control, "hand_over", refuse_one)
+    dialog = make(qtbot, control, tickets=[BREACHED_P1, OK_P2])
+    dialog.submit()
+    assert tooltip_shown(dialog, qtbot, BREACHED_P1, _STATUS) == "Failed: <b>refused</b>"
+    dialog.close()

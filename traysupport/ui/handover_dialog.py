@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
@@ -47,6 +46,7 @@ from traysupport.core.timefmt import format_clock, format_duration, format_insta
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.store import OutboxState
 from traysupport.ui.ports import SupportControl
+from traysupport.ui.queue_model import PlainTextDelegate
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,11 @@ def sla_left(ticket: Ticket, state: ServiceState, now: datetime) -> str:
     return f"{format_duration(left)} left" if left.total_seconds() > 0 else "breached"
 
 
-class _RoomyRows(QStyledItemDelegate):
-    """Rows a little taller than the style's tightest, for a list one reads and clicks in."""
+class _RoomyRows(PlainTextDelegate):
+    """Rows a little taller than the style's tightest, for a list one reads and clicks in.
+
+    Tooltips (titles, names, results) come from servers: shown literally, as in the queue.
+    """
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
         """The usual size, 6 px taller."""
