@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from traysupport import __version__, logsetup, paths
+from traysupport.textout import json_text, visible
 
 if TYPE_CHECKING:
     from traysupport import runtime
@@ -31,7 +32,17 @@ if TYPE_CHECKING:
     from traysupport.service import HomeLoop, ServiceState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUEUED = 0, 1, 2, 75
+EXIT_NO_ANSWER = 69
+"""`status`: no source answered; what it printed is saved data, or nothing (EX_UNAVAILABLE)."""
+EXIT_INTERRUPTED = 130
 ACTION_TIMEOUT_SECONDS = 30.0
+STATUS_BUDGET_SECONDS = 15.0
+"""How long `status` (and a ticket lookup) waits for the sources; slower ones show stale."""
+
+
+def say(text: str, *, error: bool = False) -> None:
+    """Print one message for a person: server text in it cannot drive the terminal."""
+    print(visible(text), file=sys.stderr if error else sys.stdout, flush=True)
 
 
 class CliError(Exception):
@@ -60,7 +71,7 @@ class _Listener:
             return
         stamp = datetime.now().astimezone().strftime("%H:%M:%S")
         for alert in alerts:
-            print(f"[{stamp}] {alert.urgency.upper():8} {alert.title} — {alert.body}", flush=True)
+            say(f"[{stamp}] {alert.urgency.upper():8} {alert.title} — {alert.body}")
 
 
 @dataclass(slots=True)
@@ -72,7 +83,11 @@ class _Session:
 
 @contextmanager
 def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_Session]:
-    """The engine on a background scheduler with a home loop on this thread."""
+    """The engine on a background scheduler with a home loop on this thread.
+
+    Only a session that prints alerts (`watch`) may show, and so record, alerts: a
+    one-shot command never consumes alerts it does not show.
+    """
     from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
 
     from traysupport import runtime  # noqa: PLC0415
@@ -89,6 +104,7 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
             call_soon=loop.call_soon,
             listener=listener,
             demo_speed=getattr(args, "speed", 1.0),
+            notifies=print_alerts,
         ) as engine:
             scheduler.start()
             try:
@@ -128,19 +144,18 @@ def _config_name(args: argparse.Namespace) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """One poll, then who is on duty and the queue by SLA time left."""
-    import json  # noqa: PLC0415
-
     from traysupport import report  # noqa: PLC0415
 
     with _session(args) as session:
-        state = session.engine.service.poll_once()
+        state = session.engine.service.poll_once(budget=STATUS_BUDGET_SECONDS)
         now = datetime.now(UTC)
         demo = session.engine.config.is_demo
         if args.json:
-            print(json.dumps(report.status_dict(state, now, demo), indent=2, ensure_ascii=False))
+            print(json_text(report.status_dict(state, now, demo)), flush=True)
         else:
-            print(report.status_text(state, now, session.engine.config.ui.tz, demo))
-    return EXIT_OK
+            say(report.status_text(state, now, session.engine.config.ui.tz, demo))
+    answered = any(s.ok for s in state.snapshot.sources)
+    return EXIT_OK if answered else EXIT_NO_ANSWER
 
 
 def cmd_ack(args: argparse.Namespace) -> int:
@@ -155,14 +170,13 @@ def cmd_handover(args: argparse.Namespace) -> int:
     """Hand one ticket over to a teammate with a note, through the outbox."""
     with _session(args) as session:
         ticket = _find_ticket(session, args.ticket)
-        snapshot = session.listener.state.snapshot if session.listener.state else None
-        person = snapshot.person(args.to) if snapshot else None
+        state = session.engine.service.state()
+        person = state.snapshot.person(args.to)
         if person is None:
-            names = ", ".join(p.id for p in snapshot.people) if snapshot else ""
+            names = ", ".join(p.id for p in state.snapshot.people)
             raise CliError(f"nobody called {args.to!r} on the team (try one of: {names})")
         from traysupport.core.handover import handover_note  # noqa: PLC0415
 
-        state = session.engine.service.state()
         if state.me is None:
             raise CliError("who you are on the team is not known; set `me` in the config")
         # The same text the handover dialog previews and writes: who, to whom, when, note.
@@ -174,7 +188,14 @@ def cmd_handover(args: argparse.Namespace) -> int:
 
 
 def _find_ticket(session: _Session, wanted: str) -> Ticket:
-    state = session.engine.service.poll_once()
+    """The ticket to act on: from the saved data when it is there (so the action is
+    recorded before any network), else from one poll within the status budget."""
+    service = session.engine.service
+    state = service.show_saved()
+    ticket = state.snapshot.ticket(wanted)
+    if ticket is not None and state.me is not None:
+        return ticket
+    state = service.poll_once(budget=STATUS_BUDGET_SECONDS)
     unreachable = [s for s in state.snapshot.sources if not s.ok]
     ticket = state.snapshot.ticket(wanted)
     if ticket is not None:
@@ -219,13 +240,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
     with _session(args, print_alerts=True) as session:
         config = session.engine.config
         if config.is_demo:
-            print(
+            say(
                 f"traysupport {__version__}: watching the demo team "
-                f"({session.engine.sources.demo_url}). Ctrl-C stops.",
-                flush=True,
+                f"({session.engine.sources.demo_url}). Ctrl-C stops."
             )
         else:
-            print(f"traysupport {__version__}: watching your team. Ctrl-C stops.", flush=True)
+            say(f"traysupport {__version__}: watching your team. Ctrl-C stops.")
+        if not session.engine.notifications.try_hold():
+            holder = session.engine.notifications.holder()
+            say(
+                f"Another traysupport process{f' (pid {holder})' if holder else ''} shows "
+                "this home's notifications; this one prints them once that one stops."
+            )
         session.engine.service.start()
         with suppress(KeyboardInterrupt):
             session.loop.run()
@@ -264,7 +290,7 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
         # A second one would take over the published address and the first one's store.
         raise CliError(f"a demo team already runs at {running.url}; use it, or stop it first")
     with runtime.demo_server(port=args.port, speed=args.speed) as (server, _run):
-        print(f"Demo team API at {server.url} (speed {args.speed:g}x). Ctrl-C stops.", flush=True)
+        say(f"Demo team API at {server.url} (speed {args.speed:g}x). Ctrl-C stops.")
         with suppress(KeyboardInterrupt):
             threading.Event().wait()
     return EXIT_OK
@@ -274,7 +300,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """Check the config, each source, the keyring, and what we can tell of the desktop."""
     from traysupport import doctor  # noqa: PLC0415
 
-    problems = doctor.run(args.config, demo=args.demo, out=print)
+    problems = doctor.run(args.config, demo=args.demo, out=say)
     return EXIT_FAILED if problems else EXIT_OK
 
 
@@ -356,14 +382,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_config_path(args.config)
         return int(args.handler(args))
     except CliError as error:
-        print(f"traysupport: {error}", file=sys.stderr)
+        say(f"traysupport: {error}", error=True)
         return error.code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:
         if not isinstance(error, _reported_errors()):
             raise
-        print(f"traysupport: {error}", file=sys.stderr)
+        say(f"traysupport: {error}", error=True)
         return EXIT_FAILED
 
 

@@ -94,6 +94,7 @@ def status_text(state: ServiceState, now: datetime, tz: tzinfo, demo: bool) -> s
         if demo
         else []
     )
+    lines += _freshness_lines(state, now, tz)
     lines += _duty_lines(state, now, tz)
     lines += _queue_lines(state, now)
     lines.append(
@@ -106,10 +107,28 @@ def status_text(state: ServiceState, now: datetime, tz: tzinfo, demo: bool) -> s
     return "\n".join(lines)
 
 
+def _freshness_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
+    """A warning first when no source answered: what follows is old data, or none."""
+    sources = state.snapshot.sources
+    if not sources or any(s.ok for s in sources):
+        return []
+    saved = [s.last_ok_at for s in sources if s.last_ok_at is not None]
+    if not saved:
+        return ["No source answered, and there is no saved data to show (see Sources below)."]
+    oldest = min(saved)
+    return [
+        f"No source answered: showing saved data from {format_instant(oldest, tz, now)}"
+        f" ({format_duration(now - oldest)} old)."
+    ]
+
+
 def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
     me, shifts = state.me, state.snapshot.shifts
     lines = []
-    if me is None:
+    if me is None and not state.snapshot.people:
+        # Nothing to look for the user in: say so, rather than that they are missing.
+        lines.append("You: not known yet (no data from the rotation)")
+    elif me is None:
         lines.append("You: not found on the team (set `me` in the config to your id or email)")
     else:
         span = rotation.duty_span(shifts, me, now)

@@ -13,6 +13,7 @@ import json
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -135,7 +136,10 @@ class SupportService:
         me_hint: str = "",
         fetch_me: Callable[[], Person | None] | None = None,
         clock: Clock = utc_now,
+        owns_alerts: Callable[[], bool] | None = None,
     ) -> None:
+        """*owns_alerts* says whether this process may show (and so record) alerts now;
+        see `traysupport.ownership`. None: always (a process alone on its home)."""
         self._rotation = rotation
         self._queue = queue_source
         self._store = store
@@ -148,6 +152,8 @@ class SupportService:
         self._fetch_me = fetch_me
         self._me: Person | None = None
         self._clock = clock
+        self._owns_alerts = owns_alerts or (lambda: True)
+        self._was_owner = False
         self._parts = {
             "rotation": _Part(f"rotation ({rotation.name})", SourceStatus(rotation.name, ok=False)),
             "queue": _Part(
@@ -196,16 +202,51 @@ class SupportService:
         for role in self._parts:
             self._scheduler.add_job(self._poll_job, args=[role])
 
-    def poll_once(self) -> ServiceState:
-        """Fetch both sources on this thread, evaluate, and return the state (CLI, tests)."""
+    def show_saved(self) -> ServiceState:
+        """The last good data from the store, without any network (stale until a poll)."""
         self._fired = set(self._store.fired_keys())
         self._load_saved()
         self._load_holds()
-        for role in self._parts:
-            outcome = self._fetch(role)
+        self._publish()
+        return self.state()
+
+    def poll_once(self, budget: float | None = None) -> ServiceState:
+        """Fetch every source at once, evaluate, and return the state (CLI, tests).
+
+        A source that has not answered within *budget* seconds keeps its saved data,
+        shown stale with why; its fetch is abandoned (on a daemon thread, which the
+        HTTP client's own deadline ends) so a hung server cannot hold the command.
+        """
+        self.show_saved()
+        for role, outcome in self._fetch_all(budget).items():
             self._apply_fetch(role, outcome, evaluate=False)
         self._evaluate()
         return self.state()
+
+    def _fetch_all(self, budget: float | None) -> dict[str, _Part | SourceError]:
+        """Fetch every source on its own thread; wait at most *budget* seconds for all."""
+        outcomes: dict[str, _Part | SourceError] = {}
+        finished = threading.Semaphore(0)
+
+        def fetch(role: str) -> None:
+            outcomes[role] = self._fetch(role)
+            finished.release()
+
+        for role in self._parts:
+            threading.Thread(target=fetch, args=[role], name=f"fetch-{role}", daemon=True).start()
+        deadline = None if budget is None else time.monotonic() + budget
+        for _ in self._parts:
+            wait = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            if not finished.acquire(timeout=wait):
+                break
+        # A dict copy, in role order: a late thread may still add to `outcomes`.
+        return {
+            role: outcomes.get(role) or self._no_answer(role, budget or 0.0) for role in self._parts
+        }
+
+    def _no_answer(self, role: str, budget: float) -> SourceError:
+        name = self._parts[role].status.name
+        return UnavailableError(name, f"no answer within {budget:g} s")
 
     # -- state -------------------------------------------------------------------------
 
@@ -386,9 +427,18 @@ class SupportService:
     # -- alerts ------------------------------------------------------------------------
 
     def _evaluate(self) -> None:
-        """Home thread: fire what is due, record it, and wake up for the next instant."""
+        """Home thread: fire what is due, record it, and wake up for the next instant.
+
+        Only the process that owns the home's notifications does: another one shows the
+        state but never marks an alert fired that it did not show.
+        """
         now = self._clock()
         current = self.snapshot()
+        if not self._take_alerts():
+            self._previous = current
+            self._record_breaches(current, now)
+            self._publish()
+            return
         decided = alert_rules.plan(
             self._previous, current, now, self._me, self._settings, self._fired, self._trusted
         )
@@ -404,6 +454,15 @@ class SupportService:
         if fired:
             self._listener.alerts_fired(fired)
         self._publish()
+
+    def _take_alerts(self) -> bool:
+        """Whether this process shows alerts now; on taking over, learn what was shown."""
+        owner = self._owns_alerts()
+        if owner and not self._was_owner:
+            # Another process may have shown alerts while this one could not.
+            self._fired = set(self._store.fired_keys())
+        self._was_owner = owner
+        return owner
 
     def _observe_changes(self, before: tuple[Ticket, ...], after: tuple[Ticket, ...]) -> None:
         """History: record new and changed tickets (a poll mostly repeats the last one)."""
