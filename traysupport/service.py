@@ -68,6 +68,28 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_action(
+    kind: ActionKind, ticket: Ticket, me: Person | None, now: datetime, **extra: Any
+) -> UserAction:
+    """The user's action on *ticket*, ready for `SupportService.submit`; no I/O, so any
+    thread may make one. ActionError when it could not be sent (who I am is unknown)."""
+    if me is None and kind is not ActionKind.SNOOZE:
+        # The ticket tool records who acted; sending no one would be refused anyway.
+        raise ActionError(
+            "traysupport does not know who you are on the team yet; set `me` in the "
+            "config to your id or email (`traysupport doctor` shows who the source knows)"
+        )
+    return UserAction(
+        id=str(uuid.uuid4()),
+        kind=kind,
+        source=ticket.source,
+        ticket_id=ticket.id,
+        by=me.id if me else "",
+        created_at=now,
+        **extra,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PollSettings:
     """How often each source is polled."""
@@ -521,10 +543,7 @@ class SupportService:
 
     def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
         """Silence *ticket*'s alerts until *until* (local only, nothing is sent)."""
-        action = self._act(ActionKind.SNOOZE, ticket, until=until)
-        snoozed = tuple(s for s in self._settings.snoozed if s[0] != ticket.ref)
-        self._set_holds(self._settings.paused_until, (*snoozed, (ticket.ref, until)))
-        return action
+        return self._act(ActionKind.SNOOZE, ticket, until=until)
 
     def retry(self, action_id: str) -> None:
         """Try a failed action again now."""
@@ -532,25 +551,20 @@ class SupportService:
         self._drain_outbox()
 
     def _act(self, kind: ActionKind, ticket: Ticket, **extra: Any) -> UserAction:
-        me = self._me
-        if me is None and kind is not ActionKind.SNOOZE:
-            # The ticket tool records who acted; sending no one would be refused anyway.
-            raise ActionError(
-                "traysupport does not know who you are on the team yet; set `me` in the "
-                "config to your id or email (`traysupport doctor` shows who the source knows)"
-            )
-        action = UserAction(
-            id=str(uuid.uuid4()),
-            kind=kind,
-            source=ticket.source,
-            ticket_id=ticket.id,
-            by=me.id if me else "",
-            created_at=self._clock(),
-            **extra,
-        )
+        action = new_action(kind, ticket, self._me, self._clock(), **extra)
+        self.submit(action)
+        return action
+
+    def submit(self, action: UserAction) -> None:
+        """Record an action made by `new_action` (on any thread), then send it; a snooze
+        also holds the ticket's alerts. The tray app makes actions on the GUI thread and
+        submits them here on the home thread."""
         self._store.record(action)
         self._drain_outbox()
-        return action
+        if action.kind is ActionKind.SNOOZE and action.until is not None:
+            ref = f"{action.source}:{action.ticket_id}"
+            snoozed = tuple(s for s in self._settings.snoozed if s[0] != ref)
+            self._set_holds(self._settings.paused_until, (*snoozed, (ref, action.until)))
 
     def _drain_outbox(self) -> None:
         """Home thread: send every due action that is not in flight yet."""
