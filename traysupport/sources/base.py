@@ -2,7 +2,8 @@
 
 A source's methods block (they do network I/O); the service calls them off the GUI
 thread. Every failure is a `SourceError` whose message names the source and tells the
-user what to do about it.
+user what to do about it; the registered secrets (`traysupport.sources.redact`) are
+masked from it, whatever a server echoed into it.
 """
 
 from __future__ import annotations
@@ -11,18 +12,22 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from traysupport.core.model import Person, Shift, Ticket
+from traysupport.sources.redact import redact
 
 
 class SourceError(Exception):
-    """A source could not do what was asked. `str()` is a message fit for the user."""
+    """A source could not do what was asked. `str()` is a message fit for the user.
+
+    *problem* and *hint* are redacted here, so no subclass or call site can forget to.
+    """
 
     hint = "Check the source's settings and try again."
 
     def __init__(self, source: str, problem: str, hint: str | None = None) -> None:
-        self.source = source
-        self.problem = problem
-        self.hint = hint or type(self).hint
-        super().__init__(f"{source}: {problem}. {self.hint}")
+        self.source = redact(source)
+        self.problem = redact(problem)
+        self.hint = redact(hint or type(self).hint)
+        super().__init__(f"{self.source}: {self.problem}. {self.hint}")
 
 
 class AuthError(SourceError):
@@ -38,14 +43,25 @@ class NotFoundError(SourceError):
 
 
 class RateLimitedError(SourceError):
-    """The server asked us to slow down (429) and retries ran out."""
+    """The server asked us to slow down (429, or 503 with a wait) and we are waiting.
+
+    *retry_after* is the seconds left to wait, *until* the instant (UTC) before which
+    the client sends nothing to this source; either is None when the server named none.
+    """
 
     hint = "traysupport will try again later by itself."
 
     def __init__(
-        self, source: str, problem: str, retry_after: float | None = None, hint: str | None = None
+        self,
+        source: str,
+        problem: str,
+        retry_after: float | None = None,
+        hint: str | None = None,
+        *,
+        until: datetime | None = None,
     ) -> None:
         self.retry_after = retry_after
+        self.until = until
         super().__init__(source, problem, hint)
 
 
@@ -53,6 +69,28 @@ class UnavailableError(SourceError):
     """The server could not be reached, timed out or answered 5xx."""
 
     hint = "Check your network or VPN; traysupport keeps showing the last data it had."
+
+
+class StoppedError(UnavailableError):
+    """The request was stopped on our side (the app is quitting); nothing was decided.
+
+    An `UnavailableError`, so an action cut off this way stays pending and is sent again.
+    """
+
+    hint = "traysupport was stopping; it tries again at the next start."
+
+
+class UnconfirmedError(SourceError):
+    """A write got an answer that does not confirm it (an HTML page, a redirect...).
+
+    The server may or may not have applied it: the action stays in the outbox and is
+    sent again with the same idempotency key, which makes a repeat harmless.
+    """
+
+    hint = (
+        "The action stays in the outbox and traysupport will try it again; if this "
+        "repeats, check the URL and whether a proxy or network login page is in the way."
+    )
 
 
 class BadDataError(SourceError):
