@@ -600,7 +600,8 @@ def test_a_hand_over_resent_after_a_crash_is_applied_exactly_once(
     store.close()
 
     restarted = make_rig(open_store())
-    assert [e.state for e in restarted.store.open_entries()] == [OutboxState.PENDING]
+    # Opening changes no lease; the closed store's claim is taken over by the next drain.
+    assert [e.state for e in restarted.store.open_entries()] == [OutboxState.SENDING]
     restarted.service.start()
     restarted.run_until(lambda: restarted.store.open_entries() == [], "the resend")
 
@@ -794,7 +795,7 @@ def test_start_prunes_actions_confirmed_more_than_a_week_ago(
                 created_at=clock() - age,
             )
         )
-        store.mark_sending(action_id)
+        store.claim(clock() - age)
         store.mark_done(action_id, clock() - age)
     rig = make_rig(store)
 

@@ -26,7 +26,9 @@ from traysupport.core.model import (
     TicketStatus,
     UserAction,
 )
+from traysupport.sources.http import HttpLimits
 from traysupport.store import (
+    LEASE,
     RETRY_CAP,
     SCHEMA_VERSION,
     NewerSchemaError,
@@ -93,18 +95,45 @@ def test_fresh_file_gets_the_whole_schema_wal_and_full_sync(store: Store, db_pat
     assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
-def test_a_failing_migration_leaves_the_previous_version(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("existing", [False, True], ids=["fresh-file", "current-schema"])
+def test_a_failing_migration_changes_nothing(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, existing: bool
 ) -> None:
-    broken = (*store_module._MIGRATIONS, ("CREATE TABLE extra (x)", "this is not SQL"))
+    if existing:
+        Store(db_path).close()
+    good = (*store_module._MIGRATIONS, ("CREATE TABLE extra (x)",))
+    broken = (*good, ("CREATE TABLE more (x)", "this is not SQL"))
     monkeypatch.setattr(store_module, "_MIGRATIONS", broken)
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(broken))
     with pytest.raises(sqlite3.OperationalError):
         Store(db_path)
     raw = sqlite3.connect(db_path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == len(broken) - 1
-    assert raw.execute("SELECT count(*) FROM sqlite_master WHERE name = 'extra'").fetchone()[0] == 0
+    # All steps run in one transaction: none of them stays, the good ones included.
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == (SCHEMA_VERSION if existing else 0)
+    tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables.isdisjoint({"extra", "more"})
+    assert ("outbox" in tables) is existing
     raw.close()
+
+
+def test_a_store_of_the_first_schema_is_migrated_keeping_its_outbox(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    for statement in store_module._MIGRATIONS[0]:
+        raw.execute(statement)
+    raw.execute("PRAGMA user_version = 1")
+    # An action an older version left mid-send, and one it had not sent yet.
+    for id_, state in (("old-sending", "sending"), ("old-pending", "pending")):
+        body = store_module.codec.dumps(store_module.codec.encode_action(action(0)))
+        raw.execute(
+            "INSERT INTO outbox (id, action, state, next_attempt_us, recorded_us)"
+            " VALUES (?, ?, ?, 0, 0)",
+            (id_, body.replace("act-0", id_), state),
+        )
+    raw.close()
+    with Store(db_path) as s:
+        # Nobody holds the one left sending: it is claimed at once, with the other.
+        assert sorted(e.id for e in s.claim(NOW)) == ["old-pending", "old-sending"]
 
 
 def test_a_newer_schema_is_refused_and_left_alone(db_path: Path) -> None:
@@ -191,11 +220,16 @@ def test_an_action_goes_pending_sending_done(store: Store) -> None:
     store.record(action(0, ActionKind.HAND_OVER))
     [entry] = store.due(NOW)
     assert (entry.state, entry.attempts, entry.last_error) == (OutboxState.PENDING, 0, "")
+    assert (entry.owner, entry.lease_until) == ("", None)
     assert entry.action == action(0, ActionKind.HAND_OVER)
-    store.mark_sending(entry.id)
+    [claimed] = store.claim(NOW)
+    assert (claimed.id, claimed.state) == (entry.id, OutboxState.SENDING)
+    assert (claimed.owner, claimed.lease_until) == (store.owner, NOW + LEASE)
+    assert store.holds(claimed)
     assert store.due(NOW) == []  # in flight: not handed out twice
+    assert store.claim(NOW) == []
     assert [e.state for e in store.open_entries()] == [OutboxState.SENDING]
-    store.mark_done(entry.id, NOW)
+    assert store.mark_done(entry.id, NOW)
     assert store.open_entries() == []
     done = store.entry(entry.id)
     assert done is not None and done.state is OutboxState.DONE
@@ -223,7 +257,8 @@ def test_retry_backoff_doubles_and_is_capped(store: Store) -> None:
     store.record(action(0))
     now, waits = NOW, []
     for attempt in range(1, 9):
-        store.mark_retry("act-0", f"HTTP 503 #{attempt}", now)
+        assert [e.id for e in store.claim(now)] == ["act-0"]
+        assert store.mark_retry("act-0", f"HTTP 503 #{attempt}", now)
         [entry] = store.open_entries()
         assert (entry.attempts, entry.last_error) == (attempt, f"HTTP 503 #{attempt}")
         waits.append(entry.next_attempt_at - now)
@@ -236,7 +271,7 @@ def test_retry_backoff_doubles_and_is_capped(store: Store) -> None:
 
 def test_retry_after_from_the_server_wins_when_longer(store: Store) -> None:
     store.record(action(0))
-    store.mark_sending("act-0")
+    store.claim(NOW)
     store.mark_retry("act-0", "HTTP 429", NOW, not_before=NOW + timedelta(hours=1))
     [entry] = store.open_entries()
     assert entry.next_attempt_at == NOW + timedelta(hours=1)
@@ -245,15 +280,16 @@ def test_retry_after_from_the_server_wins_when_longer(store: Store) -> None:
 def test_a_failed_action_stays_visible_until_retried_or_dismissed(store: Store) -> None:
     store.record(action(0))
     store.record(action(1))
-    store.mark_sending("act-0")
-    store.mark_failed("act-0", "HTTP 404: no such ticket")
+    assert [e.id for e in store.claim(NOW)] == ["act-0"]
+    assert store.mark_failed("act-0", "HTTP 404: no such ticket")
     later = NOW + timedelta(days=1)
     assert [e.id for e in store.due(later)] == ["act-1"]
     [failed, _] = store.open_entries()
     assert (failed.state, failed.last_error) == (OutboxState.FAILED, "HTTP 404: no such ticket")
     store.retry("act-0")
     [again] = [e for e in store.due(later) if e.id == "act-0"]
-    assert (again.attempts, again.last_error) == (0, "")
+    assert (again.attempts, again.last_error, again.owner) == (0, "", "")
+    assert {e.id for e in store.claim(later)} == {"act-0", "act-1"}
     store.mark_failed("act-0", "HTTP 404")
     store.dismiss("act-0")
     assert [e.id for e in store.open_entries()] == ["act-1"]
@@ -265,20 +301,155 @@ def test_transitions_out_of_order_are_refused(store: Store) -> None:
         store.retry("act-0")
     with pytest.raises(StoreError):
         store.dismiss("act-0")
-    store.mark_sending("act-0")
-    with pytest.raises(StoreError):
-        store.mark_sending("act-0")
     with pytest.raises(KeyError):
-        store.mark_done("nope", NOW)
+        store.retry("nope")
 
 
-def test_an_action_being_sent_when_the_app_stopped_is_due_again(db_path: Path) -> None:
+def test_outcomes_of_an_action_this_store_does_not_hold_are_not_recorded(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.record(action(0))
+    with caplog.at_level(logging.WARNING, logger="traysupport.store"):
+        assert not store.mark_retry("act-0", "HTTP 503", NOW)
+        assert not store.mark_failed("act-0", "HTTP 404")
+    assert "act-0 retry, not recorded: it is pending" in caplog.text
+    [entry] = store.open_entries()
+    assert (entry.state, entry.attempts, entry.last_error) == (OutboxState.PENDING, 0, "")
+    assert not store.mark_done("nope", NOW)  # gone (dismissed, pruned): nothing to crash on
+
+
+def test_an_action_being_sent_when_its_store_closed_is_claimed_again_at_once(
+    db_path: Path,
+) -> None:
     with Store(db_path) as s:
         s.record(action(0))
-        s.mark_sending("act-0")
+        s.claim(NOW)
     with Store(db_path) as s:
-        [entry] = s.due(NOW)
-        assert (entry.id, entry.state) == ("act-0", OutboxState.PENDING)
+        [entry] = s.open_entries()
+        assert entry.state is OutboxState.SENDING, "opening a store changed a lease"
+        # The store that claimed it is closed: it can record no outcome, so it is free.
+        [claimed] = s.claim(NOW)
+        assert (claimed.id, claimed.owner) == ("act-0", s.owner)
+
+
+# --- leases: one sender per action across processes -----------------------------------
+# Two Store objects on one file stand for two processes: each has its own connection and
+# its own holder name, and both are open (alive) unless the test closes one.
+
+
+def test_a_claim_by_one_store_excludes_the_other(db_path: Path) -> None:
+    with Store(db_path) as first, Store(db_path) as second:
+        for n in range(3):
+            first.record(action(n))
+        later = NOW + timedelta(minutes=5)
+        assert [e.id for e in second.claim(later)] == ["act-0", "act-1", "act-2"]
+        assert first.claim(later) == []
+        assert first.claim(NOW + LEASE) == [], "a live holder's lease was taken"
+        assert [(e.owner, e.lease_until) for e in first.open_entries()] == [
+            (second.owner, later + LEASE)
+        ] * 3
+        assert first.owner != second.owner
+
+
+def test_opening_a_store_leaves_a_live_lease_alone(db_path: Path) -> None:
+    with Store(db_path) as sender:
+        sender.record(action(0))
+        [claimed] = sender.claim(NOW)
+        with Store(db_path) as newcomer:
+            assert newcomer.open_entries() == [claimed]
+            assert newcomer.claim(NOW) == []
+        assert sender.mark_done("act-0", NOW)
+
+
+def test_an_expired_lease_is_claimed_again_and_the_late_outcomes_do_no_harm(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Store(db_path) as slow, Store(db_path) as other:
+        for n in range(3):
+            slow.record(action(n))
+        slow.claim(NOW + timedelta(minutes=2))
+        assert other.claim(NOW + LEASE) == []
+        expired = NOW + timedelta(minutes=2) + LEASE
+        assert [e.owner for e in other.claim(expired)] == [other.owner] * 3
+        with caplog.at_level(logging.INFO, logger="traysupport.store"):
+            # The slow sender's answers arrive after the take-over.
+            assert not slow.mark_failed("act-0", "HTTP 409")
+            assert not slow.mark_retry("act-1", "HTTP 503", expired)
+            assert slow.mark_done("act-2", expired), "a confirmation is a confirmation"
+            # And the new holder's, after that.
+            assert not other.mark_done("act-2", expired)
+            assert not other.mark_retry("act-2", "HTTP 503", expired)
+            assert other.mark_done("act-0", expired)
+        assert "act-0 refusal, not recorded: it is being sent by traysupport (pid" in caplog.text
+        assert "act-2 confirmed again; it is done already" in caplog.text
+        states = {e.id: (e.state, e.owner) for e in map(other.entry, ["act-0", "act-1", "act-2"])}
+        assert states == {
+            "act-0": (OutboxState.DONE, other.owner),
+            "act-1": (OutboxState.SENDING, other.owner),
+            "act-2": (OutboxState.DONE, slow.owner),
+        }
+
+
+def test_a_holder_on_another_machine_is_waited_for_until_its_lease_ends(store: Store) -> None:
+    store.record(action(0))
+    store._db.execute(
+        "UPDATE outbox SET state = 'sending', owner = 'elsewhere|1|0badc0ffee', lease_until_us = ?",
+        (store_module._us(NOW + LEASE),),
+    )
+    # Pid 1 runs here, but it is not that machine's pid 1: only the lease can tell.
+    assert store.claim(NOW) == []
+    [entry] = store.claim(NOW + LEASE)
+    assert entry.owner == store.owner
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys
+    from datetime import datetime
+    from pathlib import Path
+    from traysupport.store import Store
+
+    store = Store(Path(sys.argv[1]))
+    claimed = store.claim(datetime.fromisoformat(sys.argv[2]))
+    print(" ".join(e.id for e in claimed), flush=True)
+    sys.stdin.read()  # holds its claims until the test kills it
+    """
+)
+
+
+def test_a_dead_holder_on_this_machine_is_claimed_again_at_once(db_path: Path) -> None:
+    with Store(db_path) as s:
+        s.record(action(0))
+        s.record(action(1))
+        child = subprocess.Popen(
+            [sys.executable, "-c", _HOLDER, str(db_path), NOW.isoformat()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        assert child.stdout is not None and child.stdin is not None
+        try:
+            assert child.stdout.readline().split() == ["act-0"]
+            assert s.claim(NOW) == [], "a live process's lease was taken"
+        finally:
+            child.kill()  # kill -9: it records nothing on the way out
+            child.wait()  # reaped: a zombie's pid still answers
+            child.stdout.close()
+            child.stdin.close()
+        # Well inside the dead holder's lease, and without a restart.
+        claimed = s.claim(NOW + timedelta(minutes=1))
+        assert [(e.id, e.owner) for e in claimed] == [("act-0", s.owner), ("act-1", s.owner)]
+
+
+def test_the_lease_outlasts_the_longest_send_the_http_client_allows() -> None:
+    limits = HttpLimits()
+    attempts = limits.max_retries + 1
+    per_attempt = limits.connect_timeout + limits.max_answer_seconds
+    between = max(limits.max_retry_after, limits.backoff_max)
+    longest = attempts * per_attempt + limits.max_retries * between
+    # A lease that ran out under a live sender would let a second process send too.
+    assert timedelta(seconds=longest * 1.5) < LEASE
 
 
 _RECORDER = textwrap.dedent(
@@ -296,7 +467,7 @@ _RECORDER = textwrap.dedent(
                           ticket_id="T-1", by="ana", to="ben", note="n" * 3000,
                           created_at=datetime.now(UTC))
     store.record(act("sending"))
-    store.mark_sending(f"{prefix}-sending")
+    store.claim(datetime.now(UTC))
     print("ready", flush=True)
     n = 0
     while True:
@@ -343,8 +514,9 @@ def test_a_killed_process_loses_no_recorded_action(db_path: Path) -> None:
             assert s.moved_aside is None
             present = {e.id for e in s.open_entries()}
             assert set(reported) <= present, f"seed {seed}: lost {set(reported) - present}"
-            due = {e.id for e in s.due(datetime.now(UTC) + timedelta(minutes=1))}
-            assert f"{prefix}-sending" in due, seed
+            # Its holder is dead (killed, and reaped): claimed again at once, lease or not.
+            claimed = {e.id for e in s.claim(datetime.now(UTC) + timedelta(minutes=1))}
+            assert f"{prefix}-sending" in claimed, seed
 
 
 # --- ticket history -------------------------------------------------------------------

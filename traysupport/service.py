@@ -567,16 +567,19 @@ class SupportService:
             self._set_holds(self._settings.paused_until, (*snoozed, (ref, action.until)))
 
     def _drain_outbox(self) -> None:
-        """Home thread: send every due action that is not in flight yet."""
+        """Home thread: claim the due actions (and those whose sender stopped); send them.
+
+        The claim is a lease in the store: while it runs, no other traysupport process
+        on this home sends those actions, and none of them reaches the source twice.
+        """
         now = self._clock()
-        for entry in self._store.due(now):
+        for entry in self._store.claim(now):
             action = entry.action
             if action.id in self._sending:
                 continue
             if action.kind is ActionKind.SNOOZE:
                 self._store.mark_done(action.id, now)
                 continue
-            self._store.mark_sending(action.id)
             self._sending.add(action.id)
             people = self._parts["rotation"].people
             by, to = _person(people, action.by), _person(people, action.to)
@@ -608,8 +611,9 @@ class SupportService:
                 self._store.note_acknowledged(f"{action.source}:{action.ticket_id}", now, action.by)
             self._scheduler.add_job(self._poll_job, args=["queue"])
         elif isinstance(error, TRANSIENT_ERRORS):
-            self._store.mark_retry(action.id, str(error), now)
-            self._wake_for_retry(action.id)
+            # Not recorded when another process took the action over: its send decides.
+            if self._store.mark_retry(action.id, str(error), now):
+                self._wake_for_retry(action.id)
         else:
             # Auth, not found, conflict, bad data: retrying the same request won't help.
             self._store.mark_failed(action.id, str(error))

@@ -10,6 +10,27 @@ Every write is its own transaction and is committed before the method returns. T
 stored as integer microseconds since the Unix epoch (UTC), exact and ordered; actions
 and snapshots are stored as `traysupport.codec` JSON, which round-trips them exactly.
 
+Several processes share one file (the tray app, `watch`, `ack` from a terminal). Opening
+is safe when they start together: switching a new file to WAL is retried while another
+process holds it, and the schema is migrated in one IMMEDIATE transaction that reads the
+version under the write lock, so exactly one process migrates and the others see it done.
+
+The outbox is shared by leases. `claim` takes due actions for this store in one
+transaction and stamps them with its holder (machine, pid, a random part; see
+`traysupport.holder`) and an expiry; no other process sends an action while its lease
+runs, so each send happens in one process. Who recovers what:
+
+- an action whose holder died on this machine (``kill -9``, a crash, a closed store of
+  this process) is claimed again by the next `claim` of any process, at once;
+- an action whose holder cannot be checked (another machine sharing the home, another
+  pid namespace) is claimed again when its lease expires (`LEASE`);
+- a live holder's lease is never taken, and opening a store changes no lease.
+
+The source applies an action sent twice only once (its id is the idempotency key), so
+a resend after a holder died mid-send is safe. `mark_done` records a confirmation
+whoever holds the action; `mark_retry` and `mark_failed` apply only to an action this
+store holds, and are logged and dropped otherwise (its new holder decides).
+
 A `Store` belongs to one thread (sqlite3's ``check_same_thread`` enforces it): the
 service calls it on the GUI thread and hands worker results back there.
 """
@@ -17,7 +38,9 @@ service calls it on the GUI thread and hands worker results back there.
 from __future__ import annotations
 
 import logging
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +50,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from traysupport import codec, paths
+from traysupport import codec, holder, paths
 from traysupport.core.model import Priority, Snapshot, Ticket, UserAction
 
 log = logging.getLogger(__name__)
@@ -38,6 +61,16 @@ RETRY_CAP = timedelta(minutes=15)
 """Longest wait between two sends of the same action."""
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long to wait for another process (a second instance, the CLI) holding the lock."""
+# The longest one send can take with the HTTP client's defaults (sources.http.HttpLimits):
+# (max_retries + 1) attempts x (connect_timeout + max_answer_seconds, the total deadline
+# of one answer) + max_retries waits of at most max_retry_after between them:
+# 4 x (5 + 60) + 3 x 120 = 620 s. The lease is about twice that, for a send that queues
+# behind other jobs on the scheduler and the hand-back to the home thread. A lease that
+# ran out under a live sender would let a second process send the same action; a long
+# one only delays recovery from a holder that cannot be checked (a dead holder on this
+# machine is recovered at once, whatever its lease). tests/test_store.py checks the sum.
+LEASE = timedelta(minutes=20)
+"""How long a claimed action stays with the process that claimed it."""
 
 # Each entry takes the schema from version i to i+1; append, never edit a shipped one.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -70,6 +103,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             source TEXT PRIMARY KEY, saved_us INTEGER NOT NULL, body TEXT NOT NULL)""",
     ),
     ("CREATE TABLE user_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
+    # Leases: who is sending an action, until when. Rows left 'sending' by an older
+    # version have no holder, and `claim` takes them at once.
+    (
+        "ALTER TABLE outbox ADD COLUMN owner TEXT",
+        "ALTER TABLE outbox ADD COLUMN lease_until_us INTEGER",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -77,6 +116,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # SQLite result codes (low byte of the extended code) that mean "this file is damaged".
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+# ... and those that mean "another connection holds a lock; try again".
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
 class StoreError(Exception):
@@ -110,6 +151,10 @@ class OutboxEntry:
     """Failed sends so far."""
     next_attempt_at: datetime
     last_error: str = ""
+    owner: str = ""
+    """The `Holder` (text form) that claimed it last; empty if none has."""
+    lease_until: datetime | None = None
+    """When that claim runs out, while the action is being sent."""
 
     @property
     def id(self) -> str:
@@ -159,6 +204,11 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     return code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
 
 
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+
+
 def _move_aside(path: Path, reason: str) -> Path:
     """Rename a damaged database (and its WAL files, which belong to it) out of the way."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -188,6 +238,9 @@ class Store:
         self.path = path
         self.moved_aside: Path | None = None
         """Where a damaged database was moved on open, so the UI can say so."""
+        self.holder = holder.Holder.new()
+        """Who this store is when it claims actions (this process, and this store in it)."""
+        self.owner = str(self.holder)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._connect()
@@ -202,10 +255,10 @@ class Store:
             self._db = self._connect()
         try:
             self._migrate()
-            self._requeue_interrupted()
         except BaseException:
             self._db.close()
             raise
+        holder.opened(self.holder)
 
     @classmethod
     def open_default(cls) -> Store:
@@ -222,7 +275,7 @@ class Store:
                 f"cannot open {self.path}: {exc}; check the folder's permissions"
             ) from exc
         try:
-            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._enable_wal(db)
             if mode != "wal":  # some network filesystems refuse WAL; FULL still holds
                 log.warning("database %s: WAL unavailable, using journal mode %s", self.path, mode)
             db.execute("PRAGMA synchronous = FULL")
@@ -238,6 +291,24 @@ class Store:
             raise _CorruptError("; ".join(problems[:3]))
         return db
 
+    def _enable_wal(self, db: sqlite3.Connection) -> str:
+        """Switch to WAL; return the journal mode in force.
+
+        On a brand-new file the switch needs the file to itself, and SQLite reports a
+        second process starting at the same moment as busy at once, without waiting the
+        busy timeout. So the switch is retried, for as long as that timeout.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                mode: str = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05))  # jitter: racers do not retry in step
+                continue
+            return mode
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front, so a busy database waits here
@@ -250,7 +321,7 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
-    def _migrate(self) -> None:
+    def _schema_version(self) -> int:
         version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise NewerSchemaError(
@@ -258,25 +329,35 @@ class Store:
                 f"version knows up to {SCHEMA_VERSION}). Upgrade traysupport, or move the "
                 "file away to start with an empty history."
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._transaction() as db:
+        return version
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date: all steps in one transaction, or none.
+
+        The version is read again under the write lock: two processes starting on a
+        fresh file both see version 0 before either takes the lock, and the second must
+        find the first one's work done rather than create the same tables again.
+        """
+        if self._schema_version() == SCHEMA_VERSION:
+            return  # the usual open: no write lock taken
+        with self._transaction() as db:
+            version = self._schema_version()
+            for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[target - 1]:
                     db.execute(statement)
-                db.execute(f"PRAGMA user_version = {target}")
-            log.info("database %s: migrated to schema %d", self.path, target)
-
-    def _requeue_interrupted(self) -> None:
-        """Make actions that were being sent when the app died due again.
-
-        Whether the source applied them is unknown; they are resent with the same action
-        id, which the source takes as an idempotency key, so each is applied once.
-        """
-        n = self._db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
-        if n.rowcount:
-            log.warning("outbox: %d action(s) were interrupted mid-send; resending", n.rowcount)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version < SCHEMA_VERSION:
+            log.info(
+                "database %s: migrated from schema %d to %d", self.path, version, SCHEMA_VERSION
+            )
 
     def close(self) -> None:
-        """Close the database. The store is unusable afterwards."""
+        """Close the database. The store is unusable afterwards.
+
+        Actions it held stay claimed by it; since it can no longer record their outcome,
+        the next `claim` (of any store, in this process or another) takes them again.
+        """
+        holder.closed(self.holder)
         self._db.close()
 
     def __enter__(self) -> Self:
@@ -331,17 +412,29 @@ class Store:
 
     def _entries(self, where: str, params: Iterable[object] = ()) -> list[OutboxEntry]:
         query = (
-            "SELECT id, action, state, attempts, next_attempt_us, last_error FROM outbox"
-            f" WHERE {where} ORDER BY seq"
+            "SELECT id, action, state, attempts, next_attempt_us, last_error, owner,"
+            f" lease_until_us FROM outbox WHERE {where} ORDER BY seq"
         )
         entries = []
-        for id_, body, state, attempts, next_us, error in self._db.execute(query, tuple(params)):
+        for id_, body, state, attempts, next_us, error, owner, lease_us in self._db.execute(
+            query, tuple(params)
+        ):
             try:
                 action = codec.decode_action(codec.loads(body))
             except codec.CodecError as exc:  # only a hand-edited or damaged row gets here
                 log.error("outbox: entry %s cannot be read (%s); skipping it", id_, exc)
                 continue
-            entries.append(OutboxEntry(action, OutboxState(state), attempts, _at(next_us), error))
+            entries.append(
+                OutboxEntry(
+                    action,
+                    OutboxState(state),
+                    attempts,
+                    _at(next_us),
+                    error,
+                    owner or "",
+                    _maybe_at(lease_us),
+                )
+            )
         return entries
 
     def entry(self, action_id: str) -> OutboxEntry | None:
@@ -350,12 +443,62 @@ class Store:
         return found[0] if found else None
 
     def due(self, now: datetime) -> list[OutboxEntry]:
-        """Pending entries whose next attempt is due at *now*, oldest first."""
+        """Pending entries whose next attempt is due at *now*, oldest first (not claimed)."""
         return self._entries("state = 'pending' AND next_attempt_us <= ?", (_us(now),))
 
     def open_entries(self) -> list[OutboxEntry]:
         """Every entry not done (pending, sending, failed), oldest first, for the UI."""
         return self._entries("state != 'done'")
+
+    def holds(self, entry: OutboxEntry) -> bool:
+        """True when *entry* (as read) is being sent under this store's lease."""
+        return entry.state is OutboxState.SENDING and entry.owner == self.owner
+
+    def claim(self, now: datetime, lease: timedelta = LEASE) -> list[OutboxEntry]:
+        """Take the actions this store should send now, oldest first, until *now* + *lease*.
+
+        In one transaction: every pending action due at *now*, and every action being
+        sent whose lease ran out or whose holder is gone (a dead process on this machine,
+        a closed store of this one). A live holder's lease is never taken. Whether a
+        taken-over action reached the source is unknown; it is sent again with the same
+        idempotency key, so the source applies it once.
+        """
+        now_us, until_us = _us(now), _us(now + lease)
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT seq, id, state, owner, lease_until_us, next_attempt_us FROM outbox"
+                " WHERE state IN ('pending', 'sending') ORDER BY seq"
+            ).fetchall()
+            gone: dict[str, bool] = {}
+            taken: dict[int, str] = {}  # seq: action id
+            for seq, action_id, state, owner, lease_us, next_us in rows:
+                if state == OutboxState.PENDING:
+                    if next_us <= now_us:
+                        taken[seq] = action_id
+                    continue
+                if owner == self.owner:
+                    continue  # ours, in flight: the service knows
+                expired = owner is None or lease_us is None or lease_us <= now_us
+                if not expired and owner not in gone:
+                    gone[owner] = holder.gone(owner)
+                if expired or gone[owner]:
+                    why = "its lease ran out" if expired else "its sender stopped"
+                    log.warning(
+                        "outbox: %s was being sent by %s and %s; sending it again",
+                        action_id,
+                        holder.describe(owner),
+                        why,
+                    )
+                    taken[seq] = action_id
+            db.executemany(
+                "UPDATE outbox SET state = 'sending', owner = ?, lease_until_us = ? WHERE seq = ?",
+                ((self.owner, until_us, seq) for seq in taken),
+            )
+        if not taken:
+            return []
+        claimed = set(taken.values())
+        held = self._entries("state = 'sending' AND owner = ?", (self.owner,))
+        return [e for e in held if e.id in claimed]
 
     @contextmanager
     def _moving(self, action_id: str, *allowed: OutboxState) -> Iterator[sqlite3.Connection]:
@@ -369,23 +512,67 @@ class Store:
                 raise StoreError(f"outbox: action {action_id} is {row[0]}, not {expected}")
             yield db
 
-    def mark_sending(self, action_id: str) -> None:
-        """Note that the action is about to be sent (due again if the app dies meanwhile)."""
-        with self._moving(action_id, OutboxState.PENDING) as db:
-            db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (action_id,))
+    @contextmanager
+    def _holding(self, action_id: str, outcome: str) -> Iterator[sqlite3.Connection | None]:
+        """A transaction on an entry this store holds; None (and a log line) if it does not.
 
-    def mark_done(self, action_id: str, at: datetime) -> None:
-        """Note that the source confirmed the action at *at*."""
-        with self._moving(action_id, OutboxState.SENDING, OutboxState.PENDING) as db:
+        Not holding it is no error: the send outlived the lease, or the store this one
+        replaced sent it, and the entry's present holder (or its outcome) stands.
+        """
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT state, owner FROM outbox WHERE id = ?", (action_id,)
+            ).fetchone()
+            if row is not None and row[0] == OutboxState.SENDING and row[1] == self.owner:
+                yield db
+                return
+            if row is None:
+                now_is = "no longer in the outbox"
+            elif row[0] == OutboxState.SENDING:
+                now_is = f"being sent by {holder.describe(row[1])}"
+            else:
+                now_is = str(row[0])
+            log.warning("outbox: %s %s, not recorded: it is %s", action_id, outcome, now_is)
+            yield None
+
+    def mark_done(self, action_id: str, at: datetime) -> bool:
+        """Note that the source confirmed the action at *at*; False if it was done already.
+
+        A confirmation stands whoever holds the action now: if another process took it
+        over meanwhile, it is done all the same (that process's own answer changes
+        nothing), and an action done stays done.
+        """
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT state, owner FROM outbox WHERE id = ?", (action_id,)
+            ).fetchone()
+            if row is None or row[0] == OutboxState.DONE:
+                log.info(
+                    "outbox: %s confirmed again; it is %s",
+                    action_id,
+                    "no longer in the outbox" if row is None else "done already",
+                )
+                return False
+            if row[0] != OutboxState.SENDING or row[1] != self.owner:
+                held_by = f" by {holder.describe(row[1])}" if row[0] == OutboxState.SENDING else ""
+                log.warning("outbox: %s confirmed while %s%s", action_id, row[0], held_by)
             db.execute(
-                "UPDATE outbox SET state = 'done', done_us = ? WHERE id = ?", (_us(at), action_id)
+                "UPDATE outbox SET state = 'done', done_us = ?, owner = ?, lease_until_us = NULL"
+                " WHERE id = ?",
+                (_us(at), self.owner, action_id),
             )
+        return True
 
     def mark_retry(
         self, action_id: str, error: str, now: datetime, not_before: datetime | None = None
-    ) -> None:
-        """Note a failed send worth retrying: due again after a backoff, or *not_before*."""
-        with self._moving(action_id, OutboxState.SENDING, OutboxState.PENDING) as db:
+    ) -> bool:
+        """Note a failed send worth retrying: due again after a backoff, or *not_before*.
+
+        Only for an action this store holds; False (and a log line) otherwise.
+        """
+        with self._holding(action_id, "retry") as db:
+            if db is None:
+                return False
             (attempts,) = db.execute(
                 "SELECT attempts + 1 FROM outbox WHERE id = ?", (action_id,)
             ).fetchone()
@@ -394,27 +581,34 @@ class Store:
                 next_at = max(next_at, not_before)
             db.execute(
                 "UPDATE outbox SET state = 'pending', attempts = ?, next_attempt_us = ?,"
-                " last_error = ? WHERE id = ?",
+                " last_error = ?, lease_until_us = NULL WHERE id = ?",
                 (attempts, _us(next_at), error, action_id),
             )
         log.info("outbox: %s failed (attempt %d), next try %s", action_id, attempts, next_at)
+        return True
 
-    def mark_failed(self, action_id: str, error: str) -> None:
-        """Note a permanent failure: kept visible, never due, until `retry` or `dismiss`."""
-        with self._moving(action_id, OutboxState.SENDING, OutboxState.PENDING) as db:
+    def mark_failed(self, action_id: str, error: str) -> bool:
+        """Note a permanent failure: kept visible, never due, until `retry` or `dismiss`.
+
+        Only for an action this store holds; False (and a log line) otherwise.
+        """
+        with self._holding(action_id, "refusal") as db:
+            if db is None:
+                return False
             db.execute(
-                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?"
-                " WHERE id = ?",
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?,"
+                " lease_until_us = NULL WHERE id = ?",
                 (error, action_id),
             )
         log.warning("outbox: %s failed for good", action_id)
+        return True
 
     def retry(self, action_id: str) -> None:
         """Send a failed action again: due at once (as when recorded), attempts from 0."""
         with self._moving(action_id, OutboxState.FAILED) as db:
             db.execute(
                 "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_us = recorded_us,"
-                " last_error = '' WHERE id = ?",
+                " last_error = '', owner = NULL, lease_until_us = NULL WHERE id = ?",
                 (action_id,),
             )
 
