@@ -32,12 +32,14 @@ from traysupport.core.model import (
     UserAction,
 )
 from traysupport.core.sla import SlaState, sla_state
+from traysupport.core.timefmt import format_instant
 from traysupport.sources.base import (
     QueueSource,
     RateLimitedError,
     RotationSource,
     SourceError,
     UnavailableError,
+    UnconfirmedError,
 )
 from traysupport.store import OutboxEntry, Store
 
@@ -52,7 +54,11 @@ FIRED_KEYS_KEPT = timedelta(days=30)
 DONE_ACTIONS_KEPT = timedelta(days=7)
 """Confirmed actions are kept a week (for looking into "did my ack go out?"), then pruned."""
 # Failures that waiting can fix; anything else needs the user to look (and press Retry).
-TRANSIENT_ERRORS: tuple[type[SourceError], ...] = (UnavailableError, RateLimitedError)
+TRANSIENT_ERRORS: tuple[type[SourceError], ...] = (
+    UnavailableError,
+    RateLimitedError,
+    UnconfirmedError,
+)
 
 
 HOLDS_KEY = "alert_holds"
@@ -376,7 +382,10 @@ class SupportService:
         if isinstance(outcome, SourceError):
             log.warning("%s: %s", part.label, outcome)
             part.status = replace(
-                part.status, ok=False, error=str(outcome), failures=part.status.failures + 1
+                part.status,
+                ok=False,
+                error=self._problem(outcome),
+                failures=part.status.failures + 1,
             )
         else:
             changed = not part.status.ok or _data(outcome) != _data(part)
@@ -391,6 +400,9 @@ class SupportService:
                 )
             if role == "queue":
                 self._observe_changes(part.tickets, outcome.tickets)
+                # It answers again: what waits for it goes now, not at its backoff's end.
+                if self._store.expedite(self._queue.name, self._clock()):
+                    log.info("%s answers again; sending its pending actions", part.label)
             self._parts[role] = outcome
             if changed:
                 # An unchanged poll (most of them) costs no write: the saved copy then
@@ -403,6 +415,13 @@ class SupportService:
                 # Time-driven alerts come from the timer; an unchanged poll adds nothing.
                 self._evaluate()
             self._drain_outbox()
+
+    def _problem(self, error: SourceError) -> str:
+        """What a source's status says of a failure: when a rate limit ends, in local time."""
+        if isinstance(error, RateLimitedError) and error.until is not None:
+            until = format_instant(error.until, self._settings.tz, self._clock())
+            return f"{error.source}: rate limited until {until}; {error.hint}"
+        return str(error)
 
     def _save_part(self, role: str, part: _Part) -> None:
         self._store.save_snapshot(
@@ -612,7 +631,8 @@ class SupportService:
             self._scheduler.add_job(self._poll_job, args=["queue"])
         elif isinstance(error, TRANSIENT_ERRORS):
             # Not recorded when another process took the action over: its send decides.
-            if self._store.mark_retry(action.id, str(error), now):
+            until = error.until if isinstance(error, RateLimitedError) else None
+            if self._store.mark_retry(action.id, str(error), now, not_before=until):
                 self._wake_for_retry(action.id)
         else:
             # Auth, not found, conflict, bad data: retrying the same request won't help.

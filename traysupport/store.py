@@ -617,6 +617,22 @@ class Store:
         with self._moving(action_id, OutboxState.FAILED) as db:
             db.execute("DELETE FROM outbox WHERE id = ?", (action_id,))
 
+    def expedite(self, source: str, now: datetime) -> int:
+        """Make the pending actions for *source* due at *now*; return how many.
+
+        For when the source answers again: an action waiting out its backoff (up to
+        `RETRY_CAP`) would otherwise stay unsent long after the network came back.
+        """
+        waiting = self._entries("state = 'pending' AND next_attempt_us > ?", (_us(now),))
+        ids = [(e.id,) for e in waiting if e.action.source == source]
+        if ids:
+            with self._transaction() as db:
+                db.executemany(
+                    "UPDATE outbox SET next_attempt_us = ? WHERE id = ? AND state = 'pending'",
+                    ((_us(now), action_id) for (action_id,) in ids),
+                )
+        return len(ids)
+
     def prune_done(self, before: datetime) -> int:
         """Delete actions confirmed before *before*; return how many."""
         return self._db.execute(
