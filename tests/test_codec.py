@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -33,8 +34,9 @@ from traysupport.core.model import (
 offsets = st.timedeltas(
     min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
 ).map(timezone)
+# A day inside the model's range (1900..3000 UTC) whatever the offset.
 instants = st.datetimes(
-    min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=offsets | st.just(UTC)
+    min_value=datetime(1900, 1, 2), max_value=datetime(2200, 1, 1), timezones=offsets | st.just(UTC)
 )
 texts = st.text(max_size=20)
 people = st.builds(Person, id=texts, name=texts, email=texts)
@@ -227,6 +229,67 @@ def test_garbage_is_a_codec_error_naming_the_field(raw: object, message: str) ->
         codec.decode_snapshot(raw)
     assert message in str(caught.value)
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "9999-12-31T00:00:00+00:00",
+        "9999-12-31T23:00:00-05:00",  # no UTC datetime: OverflowError in the model
+        "0001-01-01T00:00:00+00:00",
+        "0001-01-01T00:00:00+05:00",
+        "1899-12-31T23:59:59+00:00",
+    ],
+)
+@pytest.mark.parametrize(
+    "poison",
+    [
+        lambda e, when: e.update(taken_at=when),
+        lambda e, when: e["tickets"][0].update(created_at=when),
+        lambda e, when: e["tickets"][0].update(acknowledged_at=when),
+        lambda e, when: e["tickets"][0]["sla"].update(due_at=when),
+        lambda e, when: e["shifts"][0].update(end=when),
+        lambda e, when: e["sources"][0].update(last_ok_at=when),
+    ],
+)
+def test_times_outside_the_model_range_are_a_codec_error(
+    when: str, poison: Callable[[dict[str, Any], str], None]
+) -> None:
+    # An older version saved such times; the SLA maths overflow on them.
+    with pytest.raises(CodecError, match="outside the supported range"):
+        codec.decode_snapshot(_broken(lambda e: poison(e, when)))
+
+
+@pytest.mark.parametrize("field", ["created_at", "until"])
+def test_an_action_with_a_time_outside_the_range_is_a_codec_error(field: str) -> None:
+    encoded = codec.encode_action(
+        UserAction("a1", ActionKind.SNOOZE, "queue", "42", "ana", NOW, until=NOW)
+    )
+    encoded[field] = "9999-12-31T23:00:00-05:00"
+    with pytest.raises(CodecError, match=f"action: UserAction.{field} is outside"):
+        codec.decode_action(encoded)
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        lambda e: e["tickets"][0].update(id="s\ud800x"),
+        lambda e: e["tickets"][0].update(title="\udfff"),
+        lambda e: e["people"][0].update(id="\udbff"),
+        lambda e: e["sources"][0].update(name="q\ud800"),
+    ],
+)
+def test_lone_surrogates_are_a_codec_error(poison: Callable[[dict[str, Any]], None]) -> None:
+    # JSON can carry them ("\ud800"), an older version saved them, and no file, database
+    # or terminal can encode them.
+    text = codec.dumps(_broken(poison))
+    with pytest.raises(CodecError, match="unpaired surrogate"):
+        codec.decode_snapshot(codec.loads(text))
+
+
+def test_paired_surrogates_in_json_text_are_one_character() -> None:
+    encoded = _broken(lambda e: e["tickets"][0].update(title="fire \U0001f525"))
+    assert codec.decode_snapshot(codec.loads(codec.dumps(encoded))).tickets[0].title.endswith("🔥")
 
 
 def test_an_action_breaking_the_model_rules_is_a_codec_error() -> None:

@@ -7,7 +7,11 @@ field is a `CodecError` naming where it is, never what it contained (it may be a
 ticket's title).
 
 Datetimes are ISO 8601 text with their offset (the model keeps them in UTC, so it is
-``+00:00``); a time without an offset is refused, as the model refuses naive ones.
+``+00:00``); a time without an offset is refused, as the model refuses naive ones, and so
+is one outside the model's supported range. Text holding an unpaired surrogate (JSON can
+write one, no file, database or terminal can encode it) is refused too: a value saved by
+an older version that let such data through decodes to a `CodecError`, and is ignored,
+rather than crashing whatever reads it.
 
 Pure: no I/O. ``dumps``/``loads`` only turn dicts into text and back.
 """
@@ -15,6 +19,7 @@ Pure: no I/O. ``dumps``/``loads`` only turn dicts into text and back.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
@@ -41,6 +46,7 @@ JsonDict = dict[str, Any]
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=StrEnum)
 _PRIORITIES = {p.label: p for p in Priority}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CodecError(ValueError):
@@ -175,6 +181,9 @@ class _Fields:
 
     def text(self, name: str) -> str:
         value: str = self._take(name, str, "a string")
+        # json.loads joins a pair into one character, so any left is unpaired.
+        if not value.isascii() and _SURROGATE.search(value) is not None:
+            raise CodecError(f"{self._path}.{name}: holds an unpaired surrogate")
         return value
 
     def flag(self, name: str) -> bool:

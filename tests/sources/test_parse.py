@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from traysupport.core.model import Role
+from traysupport.core.model import EARLIEST, LATEST, Role
 from traysupport.sources.base import BadDataError
 from traysupport.sources.parse import (
     JsonObject,
@@ -40,7 +40,7 @@ OFFSETS = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
 )
 AWARE = st.datetimes(
-    min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=OFFSETS
+    min_value=datetime(1900, 1, 2), max_value=datetime(2200, 1, 1), timezones=OFFSETS
 )
 
 
@@ -69,7 +69,10 @@ def test_parse_time_gives_aware_utc(text: str, expected: datetime) -> None:
         ("yesterday", "x.at is not an ISO 8601 time"),
         (1764579600, "x.at is not a time"),
         (None, "x.at is not a time"),
-        ("9999-12-31T23:00:00-05:00", "x.at is out of range"),
+        ("0001-01-01T00:00:00Z", "x.at is out of range"),
+        ("0001-01-01T00:00:00+05:00", "x.at is out of range"),  # no UTC datetime at all
+        ("1899-12-31T23:59:59.999999Z", "x.at is out of range"),
+        ("1900-01-01T00:30:00+01:00", "x.at is out of range"),
         ("2026-12-01T09:00:00Z" + " " * 100, "too long"),
     ],
 )
@@ -79,10 +82,45 @@ def test_parse_time_refuses(value: object, words: str) -> None:
     assert caught.value.source == "src"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31T23:59:59.999999Z",
+        "9999-12-31T23:00:00-05:00",  # valid ISO 8601, but no UTC datetime exists
+        "9999-12-31T00:00:00+14:00",
+        "3000-01-01T00:00:00.000001Z",
+        "4321-06-01T12:00:00+02:00",
+    ],
+)
+def test_far_future_times_mean_never_and_are_clamped(text: str) -> None:
+    # Servers write "never" as 9999-12-31; the SLA maths would overflow near it.
+    parsed = parse_time(text, "src", "x.at")
+    assert parsed == LATEST
+    assert parsed.tzinfo is UTC
+
+
+def test_the_range_bounds_are_times() -> None:
+    assert parse_time("1900-01-01T00:00:00Z", "s", "p") == EARLIEST
+    assert parse_time("3000-01-01T00:00:00Z", "s", "p") == LATEST
+    assert parse_time("3000-01-01T01:00:00+01:00", "s", "p") == LATEST
+
+
 def test_errors_never_quote_the_value() -> None:
     with pytest.raises(BadDataError) as caught:
         parse_time("secret-ticket-body", "src", "t.at")
     assert "secret-ticket-body" not in str(caught.value)
+
+
+@settings(max_examples=300)
+@given(st.datetimes(timezones=OFFSETS))
+def test_any_time_is_in_range_or_bad_data(instant: datetime) -> None:
+    try:
+        parsed = parse_time(instant.isoformat(), "s", "p")
+    except BadDataError as error:
+        assert error.problem == "p is out of range"
+        return
+    assert EARLIEST <= parsed <= LATEST
+    assert parsed.tzinfo is UTC
 
 
 @given(AWARE)
@@ -164,6 +202,65 @@ def test_require_str_refuses(data: dict[str, object], words: str) -> None:
         JsonObject.of(data, "s", "").require_str("id")
 
 
+HOSTILE_IDS = [
+    "s\ud800x",  # a lone surrogate: no file, database or terminal can encode it
+    "\udfff",
+    "\x1b]0;pwned\x07",  # sets the terminal's title
+    "\x1b[2J",  # clears the screen
+    "SUP-1\u202e",  # a bidi override
+    "a\u2066b",  # a bidi isolate
+    "a\u200fb",  # a bidi mark
+    "a\x00b",
+    "a\nb",
+    "a\x7fb",  # DEL
+    "a\x85b",  # C1 (NEL)
+    "a\x9bb",  # C1 CSI: an escape sequence on its own in some terminals
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_IDS)
+def test_ids_with_controls_are_not_ids(value: str) -> None:
+    # Ids are kept verbatim (they go back into URLs), so one that is not clean is refused.
+    item = JsonObject.of({"id": value, "assignee_id": value}, "s", "tickets[3]")
+    for read in (lambda: item.require_str("id"), lambda: item.optional_str("assignee_id")):
+        with pytest.raises(BadDataError) as refused:
+            read()
+        assert "contains control or bidi characters" in refused.value.problem
+        assert refused.value.problem.startswith("tickets[3].")
+        assert value not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "value", ["SUP-142", "a b", "Ünïcödé ✓", "fire \U0001f525", "no\u00a0break", "日本語"]
+)
+def test_printable_ids_are_kept_verbatim(value: str) -> None:
+    assert JsonObject.of({"id": value}, "s", "").require_str("id") == value
+
+
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cs") or unicodedata.bidirectional(char) in (
+        "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI", "LRM", "RLM", "ALM"
+    )  # fmt: skip
+
+
+ANY_TEXT = st.text(
+    st.characters() | st.characters(categories=["Cs"]) | st.sampled_from("\x1b\x07\x9b\u202e")
+)
+
+
+@settings(max_examples=300)
+@given(ANY_TEXT)
+def test_a_kept_id_is_verbatim_clean_and_encodable(text: str) -> None:
+    try:
+        kept = JsonObject.of({"id": text}, "s", "").require_str("id")
+    except BadDataError:
+        assert not text.strip() or any(_unsafe(c) for c in text)
+        return
+    assert kept == text
+    assert not any(_unsafe(c) for c in kept)
+    kept.encode("utf-8")
+
+
 def test_top_level_shapes() -> None:
     with pytest.raises(BadDataError, match="the answer is not an object"):
         JsonObject.of([], "s", "")
@@ -213,6 +310,20 @@ def test_readers_raise_only_bad_data_on_likely_keys(value: dict[str, object]) ->
 # --- text and URLs -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("\x1b]0;pwned\x07SUP-1", "]0;pwnedSUP-1"),
+        ("SUP\x1b[2J-1", "SUP[2J-1"),
+        ("SUP-1\u202eexe.txt", "SUP-1exe.txt"),
+        ("a\x9b2Jb", "a2Jb"),
+    ],
+)
+def test_clean_text_disarms_escape_sequences(text: str, cleaned: str) -> None:
+    # What is left of a sequence is harmless text: without ESC/CSI no terminal acts on it.
+    assert clean_text(text, 100) == cleaned
+
+
 def test_clean_text_keeps_markup_and_drops_controls() -> None:
     assert clean_text("<b>bold</b> &amp;", 100) == "<b>bold</b> &amp;"
     assert clean_text("a\tb\r\nc\x00d\x1b[0m\u202eé", 100) == "a b  cd[0mé"
@@ -220,11 +331,11 @@ def test_clean_text_keeps_markup_and_drops_controls() -> None:
     assert clean_text("abcdef", 4) == "abc…"
 
 
-@given(st.text(), st.integers(min_value=1, max_value=50))
+@given(ANY_TEXT, st.integers(min_value=1, max_value=50))
 def test_clean_text_is_one_bounded_line(text: str, max_chars: int) -> None:
     cleaned = clean_text(text, max_chars)
     assert len(cleaned) <= max_chars
-    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in cleaned)
+    assert not any(_unsafe(c) for c in cleaned)
     cleaned.encode("utf-8")
 
 
@@ -242,6 +353,10 @@ def test_web_url_is_web_or_empty(text: str) -> None:
         ("http://", ""),
         ("http://[::1", ""),
         ("https://x.example/\nSet-Cookie", ""),
+        ("https://x.example/\u202etxt.exe", ""),
+        ("https://x.example/\ud800", ""),
+        ("https://x.example/\x85t", ""),
+        ("https://x.exa\u2066mple/", ""),
         ("", ""),
     ],
 )

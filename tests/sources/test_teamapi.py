@@ -362,6 +362,7 @@ def test_only_web_urls_are_kept(
         ({"items": []}, "tickets is missing"),
         ({"tickets": {"0": FULL_TICKET}}, "tickets is not a list"),
         ({"tickets": [], "next": 2}, "next is not a string"),
+        ({"tickets": [], "next": "c2\x1b[2J"}, "next contains control or bidi characters"),
     ],
 )
 def test_wrong_top_level_shape_is_bad_data(

@@ -1,8 +1,9 @@
 """Domain values of a support rotation: people, shifts, tickets, SLAs, snapshots, alerts.
 
 Everything here is a frozen, slotted dataclass or an enum. Datetimes are always
-timezone-aware (UTC inside); constructors reject naive ones so a missing zone is caught
-where the value is made, not where it is compared.
+timezone-aware (UTC inside) and within `EARLIEST`..`LATEST`; constructors reject naive
+ones and ones out of range, so a missing zone or an impossible time is caught where the
+value is made, not deep in the SLA maths.
 """
 
 from __future__ import annotations
@@ -10,6 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
+from typing import Final
+
+EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)
+"""EARLIEST..LATEST is the supported range of every time a model value holds (inclusive).
+
+datetime itself spans years 1..9999, and a server may send either end ("never" as
+9999-12-31). The core adds to and subtracts from model times — SLA targets (at most a
+year, config_schema.py), warning leads (at most the target), duty reminders (at most a
+week) and the evening before, shift-ending leads and breach repeats (a day), rotation
+windows (two years, core/rotation.py), local zones (a day either way) — so a time near
+datetime's ends overflows there. Holding model times to 1900..3000 leaves centuries of
+margin either side, so no sum the core does can overflow. Parsers clamp or refuse
+times outside it (sources/parse.py); saved values outside it do not decode (codec.py).
+"""
+_RANGE_TEXT = f"{EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d} UTC"
 
 
 def require_aware(value: datetime | None, what: str) -> None:
@@ -19,17 +36,30 @@ def require_aware(value: datetime | None, what: str) -> None:
 
 
 def _utc_fields(obj: object, *names: str) -> None:
-    """Check that the named datetime fields are aware, and store them in UTC.
+    """Check that the named datetime fields are aware and in range, and store them in UTC.
 
     Python compares and subtracts two datetimes of the same ZoneInfo by wall clock,
-    which is wrong across a DST change; keeping UTC inside avoids that everywhere.
+    which is wrong across a DST change; keeping UTC inside avoids that everywhere. The
+    range check (see `LATEST`) keeps every sum the core does on these times finite.
     """
     for name in names:
         value = getattr(obj, name)
-        if value is None or value.tzinfo is UTC:
-            continue  # the common case, kept cheap: 10,000 tickets are made per poll
-        require_aware(value, f"{type(obj).__name__}.{name}")
-        object.__setattr__(obj, name, value.astimezone(UTC))
+        if value is None:
+            continue
+        if value.tzinfo is not UTC:  # UTC is the common case: 10,000 tickets per poll
+            require_aware(value, f"{type(obj).__name__}.{name}")
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:  # 9999-12-31T23:00-05:00 has no UTC datetime
+                raise _out_of_range(obj, name) from None
+            object.__setattr__(obj, name, value)
+        if not EARLIEST <= value <= LATEST:
+            raise _out_of_range(obj, name)
+
+
+def _out_of_range(obj: object, name: str) -> ValueError:
+    # The value is not quoted: the message may reach a log (codec, keep_valid).
+    return ValueError(f"{type(obj).__name__}.{name} is outside the supported range {_RANGE_TEXT}")
 
 
 class Role(StrEnum):

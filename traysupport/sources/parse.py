@@ -13,10 +13,11 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import MAXYEAR, UTC, datetime
 from enum import Enum
 from typing import Generic, TypeVar
 
+from traysupport.core.model import EARLIEST, LATEST
 from traysupport.sources.base import BadDataError
 
 E = TypeVar("E", bound=Enum)
@@ -25,15 +26,23 @@ T = TypeVar("T")
 MAX_TIME_CHARS = 64
 """Longer than any ISO 8601 time; anything longer is not one."""
 
-# Bidi embeddings, overrides and isolates can make shown text read differently from what
-# it is (a "txt.exe" that shows as "exe.txt"); they have no place in one-line labels.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Bidi embeddings, overrides, isolates and marks (Unicode's Bidi_Control) can make shown
+# text read differently from what it is (a "txt.exe" that shows as "exe.txt"); they have
+# no place in one-line labels, ids or links.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# What no id, key or link may hold: C0 and C1 controls and DEL (a terminal acts on them:
+# ESC]0;…BEL retitles it, ESC[2J clears it), bidi controls, and unpaired surrogates
+# (JSON can carry "\ud800"; no file, database or terminal can encode it).
+_UNSAFE = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE_CHAR = re.compile(f"[{_UNSAFE}]")
 # http(s)://, optional user info, a host (name or [IPv6]), optional port, then anything
-# without spaces or controls. A regex, not urlsplit: this runs for every ticket of a poll.
+# without spaces or unsafe characters. Not urlsplit: this runs for every ticket of a poll.
 _WEB_URL = re.compile(
-    r"(?i:https?)://(?:[^/?#@\s\x00-\x1f\x7f]*@)?"
-    r"(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]\x00-\x1f\x7f]+)(?::[0-9]*)?"
-    r"(?:[/?#][^\s\x00-\x1f\x7f]*)?"
+    rf"(?i:https?)://(?:[^/?#@\s{_UNSAFE}]*@)?"
+    rf"(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]{_UNSAFE}]+)(?::[0-9]*)?"
+    rf"(?:[/?#][^\s{_UNSAFE}]*)?"
 )
 _SPACES = frozenset("\t\n\r\v\f\u2028\u2029\x85")
 
@@ -79,8 +88,22 @@ def format_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def has_unsafe_chars(text: str) -> bool:
+    """True when *text* holds a control or bidi character or an unpaired surrogate."""
+    # Printable text has none of them (checked in C); the regex runs only for the rest.
+    return not text.isprintable() and _UNSAFE_CHAR.search(text) is not None
+
+
 def parse_time(value: object, source: str, path: str) -> datetime:
-    """An ISO 8601 time with an offset (or "Z") as an aware UTC datetime."""
+    """An ISO 8601 time with an offset (or "Z") as an aware UTC datetime in the model's range.
+
+    Model values hold only times within `EARLIEST`..`LATEST` (core/model.py), because
+    the SLA and alert maths add days and years to them and would overflow near
+    datetime's own limits. A time after `LATEST` is clamped to it: servers write "never"
+    as 9999-12-31 (sometimes with an offset that has no UTC datetime at all), and such a
+    time still sorts and shows as "far away". A time before `EARLIEST` has no such
+    meaning and is refused as out of range, so the one item is skipped.
+    """
     if not isinstance(value, str):
         raise BadDataError(source, f"{path} is not a time (expected an ISO 8601 string)")
     if len(value) > MAX_TIME_CHARS:
@@ -92,10 +115,18 @@ def parse_time(value: object, source: str, path: str) -> datetime:
     if parsed.utcoffset() is None:
         raise BadDataError(source, f"{path} is a time without an offset (add Z or +hh:mm)")
     try:
-        return parsed.astimezone(UTC)
+        instant = parsed.astimezone(UTC)
     except OverflowError:
-        # 9999-12-31T23:00-05:00 is valid ISO 8601 but has no UTC datetime.
+        # 9999-12-31T23:00-05:00 is valid ISO 8601 but has no UTC datetime; nor has
+        # 0001-01-01T00:00+05:00.
+        if parsed.year == MAXYEAR:
+            return LATEST
         raise BadDataError(source, f"{path} is out of range") from None
+    if instant > LATEST:
+        return LATEST
+    if instant < EARLIEST:
+        raise BadDataError(source, f"{path} is out of range")
+    return instant
 
 
 def server_message(data: object, max_chars: int = 200) -> str:
@@ -163,16 +194,17 @@ class JsonObject:
         return self._data.get(key) is not None
 
     def require_str(self, key: str, *, max_chars: int = 256, allow_empty: bool = False) -> str:
-        """A string field that must be present, kept verbatim (for ids and keys)."""
-        value = self._data.get(key)
-        if value is None:
-            raise self.error(key, "is missing")
-        if not isinstance(value, str):
-            raise self.error(key, "is not a string")
+        """A string field that must be present, kept verbatim (for ids, cursors, codes).
+
+        Verbatim, because ids go back to the server in URLs: so one holding a control
+        or bidi character or an unpaired surrogate is refused rather than cleaned. No
+        real id holds them, and they would reach terminals, logs and the store as-is.
+        """
+        value = self._string(key, max_chars)
         if not allow_empty and not value.strip():
             raise self.error(key, "is empty")
-        if len(value) > max_chars:
-            raise self.error(key, f"is longer than {max_chars} characters")
+        if has_unsafe_chars(value):
+            raise self.error(key, "contains control or bidi characters")
         return value
 
     def optional_str(self, key: str, default: str = "", *, max_chars: int = 256) -> str:
@@ -180,6 +212,26 @@ class JsonObject:
         if self._data.get(key) is None:
             return default
         return self.require_str(key, max_chars=max_chars, allow_empty=True)
+
+    def optional_url(self, key: str, *, max_chars: int = 4096) -> str:
+        """A link that may be absent or null: kept when `web_url` allows it, else "".
+
+        A link that is not a web link is dropped, not the item: the ticket is still worth
+        showing without it.
+        """
+        if self._data.get(key) is None:
+            return ""
+        return web_url(self._string(key, max_chars), max_chars)
+
+    def _string(self, key: str, max_chars: int) -> str:
+        value = self._data.get(key)
+        if value is None:
+            raise self.error(key, "is missing")
+        if not isinstance(value, str):
+            raise self.error(key, "is not a string")
+        if len(value) > max_chars:
+            raise self.error(key, f"is longer than {max_chars} characters")
+        return value
 
     def require_text(self, key: str, *, max_chars: int = 500) -> str:
         """A string field shown to people: present, cleaned by `clean_text`."""

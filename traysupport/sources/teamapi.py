@@ -27,7 +27,7 @@ from traysupport.core.model import (
 )
 from traysupport.sources.base import NotFoundError
 from traysupport.sources.http import HttpClient
-from traysupport.sources.parse import ItemCache, JsonObject, format_utc, keep_valid, web_url
+from traysupport.sources.parse import ItemCache, JsonObject, format_utc, keep_valid
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -183,7 +183,11 @@ def parse_shift(value: object, source: str, path: str, people: Mapping[str, Pers
 
 
 def parse_ticket(value: object, source: str, path: str, people: Mapping[str, Person]) -> Ticket:
-    """A Ticket from the contract's shape; text cleaned, non-web URLs dropped."""
+    """A Ticket from the contract's shape; text cleaned, non-web URLs dropped.
+
+    Ids (the ticket's, the assignee's) are kept verbatim or the ticket is skipped; key
+    and title are cleaned; times are clamped or refused (see `parse.parse_time`).
+    """
     item = JsonObject.of(value, source, path)
     ticket_id = item.require_str("id", max_chars=ID_CHARS)
     assignee_id = item.optional_str("assignee_id", max_chars=ID_CHARS)
@@ -195,7 +199,7 @@ def parse_ticket(value: object, source: str, path: str, people: Mapping[str, Per
         status=item.optional_choice("status", TicketStatus, TicketStatus.NEW),
         created_at=item.require_time("created_at"),
         source=source,
-        url=web_url(item.optional_str("url", max_chars=4096)),
+        url=item.optional_url("url"),
         assignee=_resolve(assignee_id, people) if assignee_id else None,
         sla=_sla(item.optional_object("sla")),
         acknowledged_at=item.optional_time("acknowledged_at"),
