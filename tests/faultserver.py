@@ -65,6 +65,7 @@ class Mode(StrEnum):
     ECHO_AUTH = "echo-auth"
     RESET = "reset"
     HOSTILE = "hostile"
+    REPLY = "reply"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,8 @@ class Fault:
     """HUGE: send Content-Length (else the body ends when the connection closes)."""
     target: str = "other-portal"
     """REDIRECT: "portal", "other-portal", "moved", "other-moved" or an absolute URL."""
+    payload: object = None
+    """REPLY: what to send; bytes as they are, anything else as JSON."""
 
     @classmethod
     def ok(cls) -> Fault:
@@ -99,6 +102,13 @@ class Fault:
         """A JSON error in the contract's shape with *status* (and Retry-After, headers)."""
         extra = headers if retry_after is None else (("Retry-After", retry_after), *headers)
         return cls(Mode.STATUS, status, extra)
+
+    @classmethod
+    def reply(
+        cls, status: int, payload: object, *, content_type: str = "application/json"
+    ) -> Fault:
+        """Exactly this answer: *payload* as JSON, or as raw bytes when it is bytes."""
+        return cls(Mode.REPLY, status, (("Content-Type", content_type),), payload=payload)
 
     @classmethod
     def hang(cls) -> Fault:
@@ -289,7 +299,7 @@ class FaultServer:
     def count(self, path: str) -> int:
         """Requests for *path* under the base URL ("tickets", "tickets/142/acknowledge").
 
-        Redirect targets count as "moved/<path>"; the portal page is not counted.
+        Redirect targets count as "moved/<path>", the captive portal's page as "portal".
         """
         with self._state.lock:
             return self._state.counts[path.strip("/")]
@@ -474,6 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = parts.path
         query = parse_qs(parts.query, keep_blank_values=True)
         if path == "/portal":
+            owner._count("portal")
             self._send(200, _portal_page(), "text/html; charset=utf-8")
             return
         # A redirect's target under /moved answers as the API does, without faults.
@@ -543,6 +554,9 @@ class _Handler(BaseHTTPRequestHandler):
         mode = fault.mode
         if mode is Mode.STATUS:
             self._send_json(fault.status, _error(fault.status, "injected fault"), fault.headers)
+        elif mode is Mode.REPLY:
+            raw = fault.payload if isinstance(fault.payload, bytes) else _encode(fault.payload)
+            self._send(fault.status, raw, dict(fault.headers)["Content-Type"])
         elif mode is Mode.HANG:
             owner.stopping.wait()
             self.close_connection = True

@@ -1,4 +1,8 @@
-"""Logging to a rotating file in the user log dir, and warnings to the terminal."""
+"""Logging to a rotating file in the user log dir, and warnings to the terminal.
+
+Every handler masks the registered secrets (`traysupport.sources.redact`) from every
+record — message, arguments, exception and stack text — whatever logged it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,33 @@ import logging
 import logging.handlers
 
 from traysupport import paths
+from traysupport.sources.redact import redact
 
 LOG_FILE = "traysupport.log"
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class RedactingFilter(logging.Filter):
+    """Masks registered secrets in a record before any handler formats it.
+
+    The message is formatted here (arguments included) and the record keeps only the
+    masked text; exception and stack text are formatted and masked the same way.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the record in place; never drops it."""
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = f"{record.msg!s} {record.args!r}"  # a bad format string still logs
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
 
 
 def configure(verbose: bool = False) -> None:
@@ -20,6 +48,7 @@ def configure(verbose: bool = False) -> None:
     terminal = logging.StreamHandler()
     terminal.setLevel(logging.INFO if verbose else logging.WARNING)
     terminal.setFormatter(logging.Formatter("traysupport: %(message)s"))
+    terminal.addFilter(RedactingFilter())
     root.addHandler(terminal)
     try:
         folder = paths.log_dir()
@@ -31,6 +60,7 @@ def configure(verbose: bool = False) -> None:
         root.warning("cannot write the log file (%s); logging to the terminal only", error)
     else:
         to_file.setFormatter(logging.Formatter(FORMAT))
+        to_file.addFilter(RedactingFilter())
         root.addHandler(to_file)
     root._traysupport_configured = True  # type: ignore[attr-defined]
     # urllib3 logs every connection at DEBUG; its warnings are enough.

@@ -23,6 +23,7 @@ from traysupport.sources.base import (
     RejectedError,
     SourceError,
     UnavailableError,
+    UnconfirmedError,
 )
 from traysupport.sources.http import HttpClient, HttpLimits
 
@@ -60,8 +61,14 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client(httpserver: HTTPServer, sleeps: list[float]) -> Iterator[HttpClient]:
-    with client_for(httpserver, sleeps) as made:
+    # Waits are recorded, not slept: a call budget long enough for any wait asked here.
+    with client_for(httpserver, sleeps, max_call_seconds=600) as made:
         yield made
+
+
+def confirmed(answer: object) -> bool:
+    """A write confirmation that accepts any JSON answer (these tests are about transport)."""
+    return True
 
 
 def closed_port() -> int:
@@ -351,7 +358,7 @@ def test_html_page_is_bad_data(httpserver: HTTPServer, client: HttpClient) -> No
 
 def test_empty_answer_is_none(httpserver: HTTPServer, client: HttpClient) -> None:
     httpserver.expect_request("/q", method="POST").respond_with_data("", status=204)
-    assert client.post_json("q", {"a": 1}) is None
+    assert client.post_json("q", {"a": 1}, confirm=lambda answer: answer is None) is None
 
 
 def _endless(produced: list[int], chunks: int = 10_000) -> Iterator[bytes]:
@@ -486,7 +493,7 @@ def test_post_without_key_is_not_retried_on_500(
         "", status=500
     )
     with pytest.raises(UnavailableError):
-        client.post_json("tickets/1/acknowledge", {"by": "alice"})
+        client.post_json("tickets/1/acknowledge", {"by": "alice"}, confirm=confirmed)
     assert len(httpserver.log) == 1
     assert sleeps == []
 
@@ -498,7 +505,7 @@ def test_post_without_key_is_not_retried_on_429(
         "", status=429, headers={"Retry-After": "9"}
     )
     with pytest.raises(RateLimitedError) as caught:
-        client.post_json("a", {})
+        client.post_json("a", {}, confirm=confirmed)
     assert caught.value.retry_after == 9.0
     assert len(httpserver.log) == 1
 
@@ -512,7 +519,9 @@ def test_post_with_key_is_retried_with_the_same_key(
     httpserver.expect_ordered_request(
         "/tickets/1/acknowledge", method="POST", json={"by": "alice"}
     ).respond_with_json({"id": "1"})
-    answer = client.post_json("tickets/1/acknowledge", {"by": "alice"}, idempotency_key="k-1")
+    answer = client.post_json(
+        "tickets/1/acknowledge", {"by": "alice"}, idempotency_key="k-1", confirm=confirmed
+    )
     assert answer == {"id": "1"}
     keys = [request.headers.get("Idempotency-Key") for request, _ in httpserver.log]
     assert keys == ["k-1", "k-1"]
@@ -524,7 +533,7 @@ def test_post_with_key_given_as_header_is_retried(
 ) -> None:
     httpserver.expect_ordered_request("/a", method="POST").respond_with_data("", status=503)
     httpserver.expect_ordered_request("/a", method="POST").respond_with_json({})
-    client.post_json("a", {}, headers={"idempotency-key": "k-2"})
+    client.post_json("a", {}, headers={"idempotency-key": "k-2"}, confirm=confirmed)
     keys = [request.headers.get("Idempotency-Key") for request, _ in httpserver.log]
     assert keys == ["k-2", "k-2"]
 
@@ -542,7 +551,7 @@ def test_post_without_key_is_not_retried_after_a_timeout(
     client = client_for(httpserver, sleeps, read_timeout=0.2)
     try:
         with pytest.raises(UnavailableError, match="did not answer"):
-            client.post_json("a", {"by": "alice"})
+            client.post_json("a", {"by": "alice"}, confirm=confirmed)
     finally:
         release.set()
     assert sleeps == [], "the server may have applied it: a retry could apply it twice"
@@ -551,13 +560,16 @@ def test_post_without_key_is_not_retried_after_a_timeout(
 def test_post_never_sent_is_retried_even_without_key(sleeps: list[float]) -> None:
     client = HttpClient("t", f"http://127.0.0.1:{closed_port()}", sleep=sleeps.append)
     with pytest.raises(UnavailableError, match="refused"):
-        client.post_json("a", {})
+        client.post_json("a", {}, confirm=confirmed)
     assert len(sleeps) == 3
 
 
-def test_post_answer_not_parsed_when_not_wanted(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_post_answer_that_is_not_json_does_not_confirm(
+    httpserver: HTTPServer, client: HttpClient
+) -> None:
     httpserver.expect_request("/a", method="POST").respond_with_data("not json at all")
-    assert client.post_json("a", {}, read_answer=False) is None
+    with pytest.raises(UnconfirmedError, match="answered 200 with text/plain instead of JSON"):
+        client.post_json("a", {}, confirm=confirmed)
 
 
 # --- logging ------------------------------------------------------------------------------
@@ -589,7 +601,7 @@ def test_header_that_cannot_be_sent_is_a_source_error(
     httpserver: HTTPServer, client: HttpClient
 ) -> None:
     with pytest.raises(SourceError, match="header could not be sent"):
-        client.post_json("a", {}, idempotency_key="clé…")
+        client.post_json("a", {}, idempotency_key="clé…", confirm=confirmed)
     assert httpserver.log == []
 
 

@@ -420,7 +420,9 @@ def test_ticket_ids_are_escaped_in_action_urls(
     httpserver: HTTPServer, source: TeamApiSource
 ) -> None:
     # Werkzeug matches on the decoded path; the raw request line shows what was sent.
-    httpserver.expect_request("/api/v1/tickets/a/../b/acknowledge").respond_with_json({})
+    httpserver.expect_request("/api/v1/tickets/a/../b/acknowledge").respond_with_json(
+        {"id": "a/../b", "status": "acknowledged"}
+    )
     source.acknowledge("a/../b", Person("alice", "A"), "k")
     assert httpserver.log[0][0].environ["REQUEST_URI"] == "/api/v1/tickets/a%2F..%2Fb/acknowledge"
 

@@ -77,7 +77,7 @@ class StoppedError(UnavailableError):
     An `UnavailableError`, so an action cut off this way stays pending and is sent again.
     """
 
-    hint = "traysupport was stopping; it tries again at the next start."
+    hint = "traysupport is stopping; it tries again when it next runs."
 
 
 class UnconfirmedError(SourceError):

@@ -125,23 +125,49 @@ class TeamApiSource:
         return list(_unique(tickets, lambda t: t.id, self._name, "tickets").values())
 
     def acknowledge(self, ticket_id: str, by: Person, idempotency_key: str) -> None:
-        """Acknowledge the ticket as *by*; the key makes a repeat a no-op on the server."""
+        """Acknowledge the ticket as *by*; the key makes a repeat a no-op on the server.
+
+        Done only when the server answers, as docs/team-api.md says, with the ticket
+        acknowledged (status past "new", or an acknowledged_at); else UnconfirmedError.
+        """
+
+        def acknowledged(answer: object) -> bool:
+            if not isinstance(answer, dict) or answer.get("id") != ticket_id:
+                return False
+            status = answer.get("status")
+            return (isinstance(status, str) and status != "new") or bool(
+                answer.get("acknowledged_at")
+            )
+
         self._http.post_json(
             f"tickets/{quote(ticket_id, safe='')}/acknowledge",
             {"by": by.id},
             idempotency_key=idempotency_key,
-            read_answer=False,
+            confirm=acknowledged,
+            expected=f"the ticket {ticket_id} acknowledged",
         )
 
     def hand_over(
         self, ticket_id: str, to: Person, note: str, by: Person, idempotency_key: str
     ) -> None:
-        """Reassign the ticket to *to* with *note*, as *by*; repeat-safe with the same key."""
+        """Reassign the ticket to *to* with *note*, as *by*; repeat-safe with the same key.
+
+        Done only when the server answers with the ticket assigned to *to*.
+        """
+
+        def handed_over(answer: object) -> bool:
+            return (
+                isinstance(answer, dict)
+                and answer.get("id") == ticket_id
+                and answer.get("assignee_id") == to.id
+            )
+
         self._http.post_json(
             f"tickets/{quote(ticket_id, safe='')}/handover",
             {"to": to.id, "note": note, "by": by.id},
             idempotency_key=idempotency_key,
-            read_answer=False,
+            confirm=handed_over,
+            expected=f"the ticket {ticket_id} handed over to {to.id}",
         )
 
     def _person_item(self, value: object, path: str) -> Person:

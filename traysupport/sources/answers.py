@@ -1,0 +1,128 @@
+"""What an HTTP answer means: its JSON, or the `SourceError` its status stands for.
+
+Kept apart from the client's plumbing so that the words users read are in one place:
+every refusal names the request, the status and the server's own message (cleaned,
+cut, and with the registered secrets masked before it is cut, so no part of a token
+survives the cut).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from traysupport.sources.base import (
+    AuthError,
+    BadDataError,
+    ConflictError,
+    NotFoundError,
+    RateLimitedError,
+    RejectedError,
+    SourceError,
+    UnavailableError,
+)
+from traysupport.sources.parse import clean_text, server_message
+from traysupport.sources.redact import redact
+from traysupport.sources.waits import effective_status
+
+SERVER_MESSAGE_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A body that is not the JSON asked for: what it was instead, and a likely cause."""
+
+    kind: str
+    """ "an HTML page", "text/plain", "invalid JSON"."""
+    cause: str = ""
+    """ "maybe a proxy or captive portal login", or empty."""
+    labelled: bool = True
+    """Labelled as something else than JSON (False: it claimed JSON and was not)."""
+
+    def described(self) -> str:
+        """What came back, for a message: with its likely cause, or what it was not."""
+        if self.cause:
+            return f"{self.kind}, {self.cause}"
+        return f"{self.kind} instead of JSON" if self.labelled else self.kind
+
+
+def decode_json(body: bytes, content_type: str) -> object:
+    """The parsed JSON body, None when empty, or an `Unreadable` saying what it was."""
+    if not body.strip():
+        return None
+    mime = content_type.partition(";")[0].strip().lower()
+    if mime and not (mime in ("application/json", "text/json") or mime.endswith("+json")):
+        if "html" in mime:
+            return Unreadable("an HTML page", "maybe a proxy or captive portal login")
+        return Unreadable(clean_text(mime, 60))
+    try:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        # UnicodeDecodeError is a ValueError; RecursionError is [[[[…]]]] nested deep.
+        return Unreadable("invalid JSON", labelled=False)
+
+
+def server_said(body: bytes) -> str:
+    """The server's own error message from a JSON error body, secrets masked; "" if none."""
+    try:
+        parsed = json.loads(redact(body.decode("utf-8", "replace")))
+    except (ValueError, RecursionError):
+        return ""
+    return server_message(parsed, SERVER_MESSAGE_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A final non-2xx answer, with what the client knows around it."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    what: str
+    """The request as messages name it: method and URL without secrets."""
+    has_token: bool
+    retry_after: float | None = None
+    until: datetime | None = None
+    tries: int = 1
+    long_wait: float = 120.0
+    """Waits longer than this are mentioned in a 5xx message (no retry was made for them)."""
+
+
+def error_for(source: str, refusal: Refusal) -> SourceError:
+    """The SourceError for a final non-2xx answer, with the server's own words."""
+    said = server_said(refusal.body)
+    detail = f": {said}" if said else ""
+    status, what, retry_after = refusal.status, refusal.what, refusal.retry_after
+    if effective_status(status, refusal.headers) == 429:
+        wait = "" if retry_after is None else f"; it asks to wait {retry_after:.0f} s"
+        problem = f"the server is rate limiting {what} ({status}){wait}{detail}"
+        return RateLimitedError(source, problem, retry_after, until=refusal.until)
+    if status >= 500:
+        if retry_after is not None and retry_after > refusal.long_wait:
+            detail += f" (it asks to come back in {retry_after:.0f} s)"
+        tried = f" {refusal.tries} times" if refusal.tries > 1 else ""
+        return UnavailableError(source, f"{what} failed{tried} with {status}{detail}")
+    if status == 401:
+        problem = (
+            f"the server refused the API token for {what} (401){detail}"
+            if refusal.has_token
+            else f"the server wants an API token for {what} (401) and none is set"
+        )
+        return AuthError(source, problem)
+    if status == 403:
+        return AuthError(source, f"the API token is not allowed to {what} (403){detail}")
+    if status == 404:
+        return NotFoundError(source, f"{what} was not found (404){detail}")
+    if status == 409:
+        return ConflictError(source, f"the server refused {what} (409){detail}")
+    if 300 <= status < 400:
+        return BadDataError(
+            source, f"{what} answered a redirect ({status}) that could not be followed"
+        )
+    return RejectedError(source, f"the server refused {what} ({status}){detail}")
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
