@@ -13,7 +13,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -270,6 +270,8 @@ TEXT = st.lists(st.characters() | st.characters(categories=["Cs"]) | ESCAPES, ma
     "".join
 ) | st.sampled_from(["bob", "T-1", f"T{TITLE_SET}", "s\ud800x"])
 """Any text, lone surrogates and terminal escape sequences included."""
+IDS = st.text(min_size=1, max_size=8) | st.sampled_from(["bob", "T-1"]) | TEXT
+"""Mostly ids that pass, so the items they are in reach the maths and the store."""
 
 
 @st.composite
@@ -281,7 +283,7 @@ def raw_tickets(draw: st.DrawFn) -> dict[str, Any]:
     return draw(
         st.fixed_dictionaries(
             {
-                "id": TEXT,
+                "id": IDS,
                 "title": TEXT,
                 "priority": st.sampled_from(["P1", "P2", "P3", "P4"]),
                 "created_at": TIMES,
@@ -290,7 +292,7 @@ def raw_tickets(draw: st.DrawFn) -> dict[str, Any]:
                 "key": TEXT,
                 "status": st.sampled_from(["new", "acknowledged", "in_progress", "waiting"]),
                 "url": TEXT | TEXT.map(lambda t: f"https://x.example/{t}"),
-                "assignee_id": TEXT,
+                "assignee_id": IDS,
                 "acknowledged_at": TIMES,
                 "sla": sla,
             },
@@ -299,9 +301,9 @@ def raw_tickets(draw: st.DrawFn) -> dict[str, Any]:
 
 
 RAW_SHIFTS = st.fixed_dictionaries(
-    {"person_id": TEXT, "start": TIMES, "end": TIMES}, optional={"rotation": TEXT}
+    {"person_id": IDS, "start": TIMES, "end": TIMES}, optional={"rotation": TEXT}
 )
-RAW_PEOPLE = st.fixed_dictionaries({"id": TEXT, "name": TEXT}, optional={"email": TEXT})
+RAW_PEOPLE = st.fixed_dictionaries({"id": IDS, "name": TEXT}, optional={"email": TEXT})
 NOWS = st.sampled_from([NOW, EARLIEST, LATEST]) | st.datetimes(
     min_value=EARLIEST.replace(tzinfo=None),
     max_value=LATEST.replace(tzinfo=None),
@@ -341,10 +343,6 @@ def test_whatever_the_parser_accepts_the_core_handles(
     everything_shown(kept_tickets, (on_duty, *kept_shifts), now)
 
 
-def _shown_zones() -> list[tzinfo]:
-    return [UTC, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Niue")]
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(RAW_PEOPLE, max_size=3),
@@ -364,7 +362,7 @@ def test_whatever_the_parser_accepts_is_encodable_text(
         assert not any(unicodedata.category(c) == "Cc" or c in BIDI for c in text)
     for at in [t.created_at for t in kept_tickets] + [s.end for s in kept_shifts]:
         assert EARLIEST <= at <= LATEST
-        for tz in _shown_zones():
+        for tz in (UTC, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Niue")):  # +14, -11
             format_instant(at, tz, NOW)
 
 
