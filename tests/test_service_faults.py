@@ -50,7 +50,8 @@ class Rig:
 
 @pytest.fixture
 def rig(fault_server: FaultServer, tmp_path: Path) -> Iterator[Rig]:
-    clock = FakeClock(fault_server.now.astimezone(UTC))
+    # Noon: an hour's rate limit ends the same day, shown as a time of day.
+    clock = FakeClock(fault_server.now.astimezone(UTC).replace(hour=12, minute=0))
     auth = f"Bearer {FAULT_TOKEN}"
     http = HttpClient("ops", fault_server.url, auth=auth, limits=FAST, clock=_wall(clock))
     source = TeamApiSource("ops", fault_server.url, http=http)

@@ -32,7 +32,7 @@ from traysupport.core.model import (
     UserAction,
 )
 from traysupport.core.sla import SlaState, sla_state
-from traysupport.core.timefmt import format_instant
+from traysupport.core.timefmt import format_clock, format_instant, local
 from traysupport.sources.base import (
     QueueSource,
     RateLimitedError,
@@ -419,7 +419,9 @@ class SupportService:
     def _problem(self, error: SourceError) -> str:
         """What a source's status says of a failure: when a rate limit ends, in local time."""
         if isinstance(error, RateLimitedError) and error.until is not None:
-            until = format_instant(error.until, self._settings.tz, self._clock())
+            tz, now = self._settings.tz, self._clock()
+            same_day = local(error.until, tz).date() == local(now, tz).date()
+            until = format_clock(error.until, tz) if same_day else format_instant(error.until, tz)
             return f"{error.source}: rate limited until {until}; {error.hint}"
         return str(error)
 
