@@ -259,6 +259,17 @@ def test_a_closed_client_sends_nothing(fault_server: FaultServer) -> None:
     assert fault_server.hits("people") == 0
 
 
+def test_the_deadline_watchdog_ends_when_no_request_is_in_flight(
+    fault_server: FaultServer,
+) -> None:
+    with client(fault_server) as http:
+        http.get_json("people")
+    watchdogs = [t for t in threading.enumerate() if t.name == "traysupport-http-deadline"]
+    for watchdog in watchdogs:
+        watchdog.join(2)
+    assert not any(t.is_alive() for t in watchdogs)
+
+
 def _failing_into(outcome: list[BaseException], http: HttpClient, path: str) -> None:
     try:
         http.get_json(path)
@@ -290,6 +301,15 @@ def test_an_echoed_token_reaches_no_message_and_no_log(
     for text in shown:
         assert FAULT_TOKEN not in text
         assert encoded not in text
+
+
+def test_a_redirected_read_does_not_carry_the_token_to_another_origin(
+    fault_server: FaultServer, source: TeamApiSource
+) -> None:
+    fault_server.set("tickets", Fault.redirect(302, "other-moved"))
+    with pytest.raises(AuthError):  # the other origin wants the token, and got none
+        source.fetch_tickets()
+    assert fault_server.count("moved/tickets") == 1
 
 
 def test_the_log_filter_redacts_registered_secrets_from_every_record() -> None:

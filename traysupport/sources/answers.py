@@ -9,9 +9,11 @@ survives the cut).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from traysupport.sources.base import (
     AuthError,
@@ -25,9 +27,14 @@ from traysupport.sources.base import (
 )
 from traysupport.sources.parse import clean_text, server_message
 from traysupport.sources.redact import redact
+from traysupport.sources.urls import host_of
 from traysupport.sources.waits import effective_status
 
+log = logging.getLogger(__name__)
+
 SERVER_MESSAGE_CHARS = 200
+Confirm = Callable[[object], bool]
+"""Whether a write's parsed JSON answer (None when empty) confirms the write."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,45 @@ def decode_json(body: bytes, content_type: str) -> object:
     except (ValueError, RecursionError):
         # UnicodeDecodeError is a ValueError; RecursionError is [[[[…]]]] nested deep.
         return Unreadable("invalid JSON", labelled=False)
+
+
+class WriteAnswer(Protocol):
+    """A write's 2xx or 3xx answer, as `confirmation` reads it."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def body(self) -> bytes: ...
+
+
+def confirmation(answer: WriteAnswer, confirm: Confirm, expected: str) -> tuple[object, str]:
+    """(parsed answer, "") when a write's 2xx or 3xx answer confirms it, else (None, why not).
+
+    A redirect never confirms (the action was not followed to wherever it points); nor
+    does anything but JSON that *confirm* accepts. *expected* names what would have.
+    """
+    status, headers, body = answer.status, answer.headers, answer.body
+    if 300 <= status < 400:
+        where = clean_text(host_of(headers.get("Location", "")), 100) or "another address"
+        return None, (
+            f"the server answered a redirect ({status}) to {where}, "
+            "and traysupport never follows a redirect with an action"
+        )
+    parsed = decode_json(body, headers.get("Content-Type", ""))
+    if isinstance(parsed, Unreadable):
+        return None, f"the server answered {status} with {parsed.described()}"
+    try:
+        confirmed = bool(confirm(parsed))
+    except Exception:
+        # A provider's check tripping on odd JSON must not report the write done.
+        log.warning("checking the answer to a write failed", exc_info=True)
+        confirmed = False
+    if confirmed:
+        return parsed, ""
+    shown = "an empty answer" if parsed is None else f"JSON that is not {clean_text(expected, 200)}"
+    return None, f"the server answered {status} with {shown}"
 
 
 def server_said(body: bytes) -> str:

@@ -29,10 +29,18 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from urllib.parse import unquote, urlsplit
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 from traysupport import __version__
-from traysupport.sources.answers import Refusal, Unreadable, decode_json, error_for
+from traysupport.sources.answers import (
+    Confirm,
+    Refusal,
+    Unreadable,
+    confirmation,
+    decode_json,
+    error_for,
+)
 from traysupport.sources.attempt import ERROR_BODY_BYTES, Answer, Attempts, Call
 from traysupport.sources.base import (
     BadDataError,
@@ -44,9 +52,9 @@ from traysupport.sources.base import (
 from traysupport.sources.etags import EtagCache
 from traysupport.sources.limits import DEFAULT_LIMITS, MIB, HttpLimits
 from traysupport.sources.parse import clean_text
-from traysupport.sources.redact import register_authorization, register_secret
+from traysupport.sources.redact import register_credentials
 from traysupport.sources.transport import AttemptError, Session
-from traysupport.sources.urls import Params, ParamValue, cache_key, host_of, shown_url
+from traysupport.sources.urls import Params, ParamValue, cache_key, shown_url
 from traysupport.sources.waits import (
     Budget,
     NotBefore,
@@ -70,8 +78,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"traysupport/{__version__}"
-Confirm = Callable[[object], bool]
-"""Whether a write's parsed JSON answer (None when empty) confirms the write."""
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -105,8 +111,8 @@ class HttpClient:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        register_credentials(auth, base_url, url_is_secret=url_is_secret)
         parts = urlsplit(base_url.strip())
-        _register_secrets(auth, parts.password, parts.path, parts.query, url_is_secret)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             hint = "Check the URL in Settings."
             raise SourceError(source, "the URL is not an http(s) address", hint)
@@ -249,15 +255,7 @@ class HttpClient:
         """A read: its parsed JSON, the ETag's cached answer replayed on 304."""
         cached = self._etags.get(key) if key else None
         if cached is not None:
-            call = Call(
-                call.method,
-                call.url,
-                call.params,
-                call.body,
-                {**call.headers, "If-None-Match": cached.etag},
-                call.retry_safe,
-                call.what,
-            )
+            call = replace(call, headers={**call.headers, "If-None-Match": cached.etag})
         answer = self._exchange(call)
         if answer.status == 304:
             if cached is None:
@@ -279,40 +277,14 @@ class HttpClient:
         except BadDataError as unreadable:  # too big, broken encoding: the answer is lost
             outcome = unreadable
         if isinstance(outcome, BadDataError):
-            raise self._unconfirmed(call.what, outcome.problem)
-        status = outcome.status
-        if 300 <= status < 400:
-            where = clean_text(host_of(outcome.headers.get("Location", "")), 100)
-            raise self._unconfirmed(
-                call.what,
-                f"the server answered a redirect ({status}) to {where or 'another address'}, "
-                "and traysupport never follows a redirect with an action",
-            )
-        if not 200 <= status < 300:
+            why = outcome.problem
+        elif not 200 <= outcome.status < 400:
             raise self._error_for(outcome, call.what)
-        parsed = decode_json(outcome.body, outcome.headers.get("Content-Type", ""))
-        if isinstance(parsed, Unreadable):
-            why = f"the server answered {status} with {parsed.described()}"
-            raise self._unconfirmed(call.what, why)
-        if not self._confirms(confirm, parsed, call.what):
-            shown = (
-                "an empty answer"
-                if parsed is None
-                else f"JSON that is not {clean_text(expected, 200)}"
-            )
-            raise self._unconfirmed(call.what, f"the server answered {status} with {shown}")
-        return parsed
-
-    def _confirms(self, confirm: Confirm, parsed: object, what: str) -> bool:
-        try:
-            return bool(confirm(parsed))
-        except Exception:
-            # A provider's check tripping on odd JSON must not report the write done.
-            log.warning("%s: checking the answer to %s failed", self.source, what, exc_info=True)
-            return False
-
-    def _unconfirmed(self, what: str, why: str) -> UnconfirmedError:
-        return UnconfirmedError(self.source, f"{what} was not confirmed: {why}")
+        else:
+            parsed, why = confirmation(outcome, confirm, expected)
+            if not why:
+                return parsed
+        raise UnconfirmedError(self.source, f"{call.what} was not confirmed: {why}")
 
     def _refuse_while_rate_limited(self) -> None:
         """RateLimitedError, without any network, while the server's wait lasts."""
@@ -434,17 +406,3 @@ class HttpClient:
 
     def _shown_url(self, url: str, *, with_query: bool = True) -> str:
         return shown_url(url, url_is_secret=self._url_is_secret, with_query=with_query)
-
-
-def _register_secrets(
-    auth: str | None, password: str | None, path: str, query: str, url_is_secret: bool
-) -> None:
-    """Mask this source's credentials from every message and log line from now on."""
-    if auth:
-        register_authorization(auth)
-    if password:
-        register_secret(unquote(password))
-    if url_is_secret:
-        for part in (path, query, unquote(path), unquote(query)):
-            if len(part.strip("/")) >= 8:
-                register_secret(part)

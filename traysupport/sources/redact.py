@@ -18,7 +18,7 @@ import binascii
 import json
 import re
 import threading
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 MASK = "***"
 MIN_SECRET_CHARS = 4
@@ -64,6 +64,22 @@ def register_authorization(header_value: str) -> None:
     for part in re.split(r"[\s,;=\"']+", credentials):
         if len(part) >= 8:
             register_secret(part)
+
+
+def register_credentials(auth: str | None, url: str, *, url_is_secret: bool = False) -> None:
+    """Register a source's credentials: its Authorization value and its URL's password.
+
+    With *url_is_secret* (a private feed whose URL is the credential), its path and query.
+    """
+    if auth:
+        register_authorization(auth)
+    parts = urlsplit(url.strip())
+    if parts.password:
+        register_secret(unquote(parts.password))
+    if url_is_secret:
+        for part in (parts.path, parts.query, unquote(parts.path), unquote(parts.query)):
+            if len(part.strip("/")) >= 8:
+                register_secret(part)
 
 
 def redact(text: str) -> str:
