@@ -256,12 +256,19 @@ class SupportService:
         outcomes: dict[str, _Part | SourceError] = {}
         finished = threading.Semaphore(0)
 
-        def fetch(role: str) -> None:
-            outcomes[role] = self._fetch(role)
-            finished.release()
+        def fetch(roles: list[str]) -> None:
+            for role in roles:
+                outcomes[role] = self._fetch(role)
+                finished.release()
 
-        for role in self._parts:
-            threading.Thread(target=fetch, args=[role], name=f"fetch-{role}", daemon=True).start()
+        # One thread per source: a source serving both roles is asked in order, rotation
+        # first, so its tickets name their assignees (and one hang costs one wait).
+        by_source: dict[int, list[str]] = {}
+        for role, source in (("rotation", self._rotation), ("queue", self._queue)):
+            by_source.setdefault(id(source), []).append(role)
+        for roles in by_source.values():
+            name = f"fetch-{'-'.join(roles)}"
+            threading.Thread(target=fetch, args=[roles], name=name, daemon=True).start()
         deadline = None if budget is None else time.monotonic() + budget
         for _ in self._parts:
             wait = None if deadline is None else max(deadline - time.monotonic(), 0.0)
