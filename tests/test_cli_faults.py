@@ -142,7 +142,7 @@ def test_a_signal_stops_status_within_2_s_while_the_server_hangs(
 ) -> None:
     fault_server.set("*", Fault.hang())
     process = start(processes, tmp_path, "status", "--config", str(config))
-    assert fault_server.wait_hits("tickets", timeout=START_BOUND), "status never asked"
+    assert fault_server.wait_hits("people", timeout=START_BOUND), "status never asked"
 
     code, _err, took = stop_within(process, signum)
 
