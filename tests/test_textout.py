@@ -47,3 +47,16 @@ def test_json_stays_exact_and_holds_no_raw_controls(value: object) -> None:
 
     assert json.loads(text) == {"value": value}
     assert all(safe(c) for c in text), repr(text)
+
+
+def test_log_lines_show_escapes_instead_of_obeying_them() -> None:
+    import logging
+
+    from traysupport.logsetup import VisibleFormatter
+
+    record = logging.LogRecord("t", logging.WARNING, "f", 1, "skipped %s", (HOSTILE,), None)
+
+    line = VisibleFormatter("%(message)s").format(record)
+
+    assert line == "skipped " + visible(HOSTILE)
+    assert all(safe(c) for c in line)

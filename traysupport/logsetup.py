@@ -1,7 +1,9 @@
 """Logging to a rotating file in the user log dir, and warnings to the terminal.
 
 Every handler masks the registered secrets (`traysupport.sources.redact`) from every
-record — message, arguments, exception and stack text — whatever logged it.
+record — message, arguments, exception and stack text — whatever logged it, and writes
+control and bidi characters as escapes (`traysupport.textout`): a log line read in a
+terminal (stderr, or `tail -f` on the file) cannot drive it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging.handlers
 
 from traysupport import paths
 from traysupport.sources.redact import redact
+from traysupport.textout import visible
 
 LOG_FILE = "traysupport.log"
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -39,6 +42,14 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class VisibleFormatter(logging.Formatter):
+    """A formatter whose lines show control and bidi characters as escapes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record, made safe for a terminal."""
+        return visible(super().format(record))
+
+
 def configure(verbose: bool = False) -> None:
     """Send INFO and up to the log file; WARNING (INFO when verbose) to stderr."""
     root = logging.getLogger()
@@ -47,7 +58,7 @@ def configure(verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     terminal = logging.StreamHandler()
     terminal.setLevel(logging.INFO if verbose else logging.WARNING)
-    terminal.setFormatter(logging.Formatter("traysupport: %(message)s"))
+    terminal.setFormatter(VisibleFormatter("traysupport: %(message)s"))
     terminal.addFilter(RedactingFilter())
     root.addHandler(terminal)
     try:
@@ -59,7 +70,7 @@ def configure(verbose: bool = False) -> None:
     except OSError as error:
         root.warning("cannot write the log file (%s); logging to the terminal only", error)
     else:
-        to_file.setFormatter(logging.Formatter(FORMAT))
+        to_file.setFormatter(VisibleFormatter(FORMAT))
         to_file.addFilter(RedactingFilter())
         root.addHandler(to_file)
     root._traysupport_configured = True  # type: ignore[attr-defined]
