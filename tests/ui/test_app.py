@@ -1,4 +1,4 @@
-"""The tray app composed for real: the demo team's server, the service on the Qt scheduler,
+"""The tray app composed for real: the demo team's server, the service on its home thread,
 the tray, the queue window and the notifier, on the offscreen platform.
 
 The demo runs 20 times faster (the scripted P2 arrives within 1.5 s; faster, the
@@ -27,7 +27,8 @@ from typing import Any
 
 import pytest
 import requests
-from PySide6.QtCore import QRect, Qt
+from apscheduler.events import EVENT_JOB_ADDED
+from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -183,10 +184,19 @@ def test_acknowledge_on_a_notification_acknowledges_on_the_server(
 def test_snooze_on_a_notification_snoozes_the_ticket(qtbot: QtBot, running: Running) -> None:
     alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
     running.app.notifier.action_invoked.emit(alert.key, AlertAction.SNOOZE.value)
-    snoozed = dict(running.app.service.settings.snoozed)
+    snoozed = dict(running.app.control.state().settings.snoozed)  # shown at once
     assert ticket.ref in snoozed
     minutes = (snoozed[ticket.ref] - datetime.now(UTC)).total_seconds() / 60
     assert 29 < minutes <= 30
+
+    def kept() -> bool:  # by the service, on its home thread
+        latest = running.app.listener.latest
+        return (
+            latest is not None
+            and dict(latest.settings.snoozed).get(ticket.ref) == (snoozed[ticket.ref])
+        )
+
+    qtbot.waitUntil(kept, timeout=TIMEOUT_MS)
 
 
 @pytest.mark.parametrize("action", [AlertAction.OPEN.value, "default"])
@@ -265,13 +275,18 @@ def test_a_second_launch_brings_the_window_forward(qtbot: QtBot, outside: Outsid
         first.release()
 
 
-def test_after_sleep_the_app_polls_at_once(qtbot: QtBot, running: Running) -> None:
-    scheduler = running.app._scheduler
-    before = {job.id for job in scheduler.get_jobs()}
+def test_after_sleep_the_app_polls_at_once(
+    qtbot: QtBot, running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = running.app.home
+    qtbot.waitUntil(lambda: home.scheduler.running, timeout=TIMEOUT_MS)
+    added: list[str] = []
+    home.scheduler.add_listener(lambda event: added.append(event.job_id), EVENT_JOB_ADDED)
+    wakeups: list[bool] = []
+    monkeypatch.setattr(home.scheduler, "wakeup", lambda: wakeups.append(True))
     running.app.resume.resumed.emit(7200.0)
-    added = [job for job in scheduler.get_jobs() if job.id not in before]
-    assert sorted(job.args for job in added) == [("queue",), ("rotation",)]
-    assert scheduler.wakeup_pending  # due jobs (alerts that fell due asleep) run at once
+    assert wakeups  # due jobs (alerts that fell due asleep) run at once
+    qtbot.waitUntil(lambda: len(added) >= 2, timeout=TIMEOUT_MS)  # a poll of each source
 
 
 # -- the icon first ----------------------------------------------------------------------
@@ -293,11 +308,18 @@ def test_the_starting_icon_waits_for_the_engine_then_the_app_takes_it_over(
         config, hooks=outside.hooks(), speed=SPEED, starting=starting
     ) as app:
         assert app.tray is icon  # the same icon: it never leaves the panel
-        qtbot.waitUntil(lambda: len(app.service.state().snapshot.tickets) >= 2, timeout=TIMEOUT_MS)
+        assert app.control is starting.control
+        qtbot.waitUntil(lambda: len(app.control.state().snapshot.tickets) >= 2, timeout=TIMEOUT_MS)
         until = datetime(2031, 6, 2, 18, 0, tzinfo=UTC)
         starting.control.pause(until)  # its menu reaches the service now
-        assert app.service.state().settings.paused_until == until
-        assert starting.control.state().settings.paused_until == until
+        assert starting.control.state().settings.paused_until == until  # at once
+        qtbot.waitUntil(  # and from the service
+            lambda: (
+                app.listener.latest is not None
+                and app.listener.latest.settings.paused_until == until
+            ),
+            timeout=TIMEOUT_MS,
+        )
         qtbot.waitUntil(
             lambda: icon.tray.toolTip() != tray_module.STARTING_TOOLTIP, timeout=TIMEOUT_MS
         )
@@ -336,7 +358,7 @@ def test_the_tray_app_loads_no_engine_dependency_before_its_icon() -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('requests', 'urllib3', 'keyring', 'apscheduler', 'desktop_notifier', 'tomllib')"
         " or m in ('traysupport.runtime', 'traysupport.config', 'traysupport.ui.queue_window',"
-        " 'traysupport.ui.notify', 'traysupport.ui.qtloop')))"
+        " 'traysupport.ui.notify', 'traysupport.ui.queue_model', 'traysupport.home')))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
@@ -358,10 +380,11 @@ def test_quit_stops_everything_it_started(qtbot: QtBot, outside: Outside) -> Non
         assert not app.window.isVisible()
         assert not app.tray.tray.isVisible()
         assert not app.resume.timer.isActive()
-        scheduler = app._scheduler
-    assert not scheduler.running
-    assert not scheduler.wakeup_pending
-    qtbot.waitUntil(lambda: set(threading.enumerate()) <= before, timeout=TIMEOUT_MS)
+        assert not app._rerender.isActive()
+        home = app.home
+    assert not home.scheduler.running
+    assert not home.thread.is_alive()
+    assert set(threading.enumerate()) <= before  # no job, home or server thread is left
 
 
 # -- the process ------------------------------------------------------------------------
@@ -471,3 +494,124 @@ def test_enter_in_the_window_acknowledges_on_the_server(qtbot: QtBot, running: R
     qtbot.waitUntil(
         lambda: running.server_ticket(ticket)["acknowledged_by"] == "you", timeout=TIMEOUT_MS
     )
+
+
+# -- the GUI thread only shows -------------------------------------------------------------
+
+
+def test_the_store_is_written_and_alerts_evaluated_off_the_gui_thread(
+    qtbot: QtBot, outside: Outside, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10,000 tickets a save is ~80 ms and an evaluation ~50 ms: never on the GUI thread
+    (benchmarks/gui_stalls.py measures what the GUI thread is left with)."""
+    from traysupport import service as service_module
+    from traysupport.store import Store
+
+    threads: dict[str, set[threading.Thread]] = {"save": set(), "evaluate": set()}
+    save, evaluate = Store.save_snapshot, service_module.SupportService._evaluate
+
+    def saving(store: Store, *args: Any) -> None:
+        threads["save"].add(threading.current_thread())
+        save(store, *args)
+
+    def evaluating(service: service_module.SupportService) -> None:
+        threads["evaluate"].add(threading.current_thread())
+        evaluate(service)
+
+    monkeypatch.setattr(Store, "save_snapshot", saving)
+    monkeypatch.setattr(service_module.SupportService, "_evaluate", evaluating)
+    with started(outside) as run:
+        qtbot.waitUntil(lambda: len(run.tickets) >= 2, timeout=TIMEOUT_MS)
+        home = run.app.home.thread
+        assert run.app.window.model.rowCount() == len(run.tickets)  # shown all the same
+    assert threads == {"save": {home}, "evaluate": {home}}
+    assert home is not threading.main_thread()
+
+
+# -- quitting in every state ---------------------------------------------------------------
+
+
+@contextmanager
+def quit_on_signals(outside: Outside) -> Iterator[tray_module.QuitRequests]:
+    """What run_tray installs: SIGTERM and SIGINT to a QuitRequests."""
+    from traysupport.ui.qtloop import QuitOnSignals
+
+    quitting = tray_module.QuitRequests()
+    watcher = QuitOnSignals(quitting.ask)
+    try:
+        yield quitting
+    finally:
+        watcher.close()
+
+
+def end_every_loop_again(qtbot: QtBot) -> None:
+    """After a real `QCoreApplication.exit`: every new loop returns at once until the
+    application's own loop has run; run it for one turn, so the next tests can wait."""
+    app = QApplication.instance()
+    assert app is not None
+    QTimer.singleShot(0, lambda: QCoreApplication.exit(0))
+    app.exec()
+
+
+def test_a_signal_while_the_engine_is_built_ends_the_start(qtbot: QtBot, outside: Outside) -> None:
+    building, release = threading.Event(), threading.Event()
+
+    @contextmanager
+    def slow_engine(config: Config, **_parts: object) -> Iterator[Any]:
+        building.set()
+        release.wait(TIMEOUT_MS / 1000)  # a keyring or a disk that does not answer
+        raise OSError("gave up")
+        yield
+
+    def signal_once_building() -> None:
+        building.wait(TIMEOUT_MS / 1000)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    sender = threading.Thread(target=signal_once_building)
+    started_at = time.monotonic()
+    try:
+        with quit_on_signals(outside) as quitting, pytest.raises(tray_module.StartInterruptedError):
+            sender.start()
+            with tray_module.running_app(Config(), hooks=outside.hooks(), open_engine=slow_engine):
+                pytest.fail("the app ran although the start was ended")
+        took = time.monotonic() - started_at
+        assert quitting.asked
+        assert took < 10  # the build would have taken 20 s; quitting waits 1.5 s for it
+    finally:
+        release.set()
+        sender.join()
+        end_every_loop_again(qtbot)
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_quits_the_app_with_the_handover_dialog_and_a_message_box_open(
+    qtbot: QtBot, outside: Outside, number: signal.Signals
+) -> None:
+    with started(outside) as run, quit_on_signals(outside) as quitting:
+        app = run.app
+        quitting.target = app.quit  # as run_tray does once the app runs
+        app.open_handover()
+        app.show_about()
+        handover = app.handover
+        assert handover is not None and handover.isVisible() and app.window.isVisible()
+        os.kill(os.getpid(), number)
+        qtbot.waitUntil(lambda: outside.quits == 1, timeout=TIMEOUT_MS)
+        assert not any(w.isVisible() for w in QApplication.topLevelWidgets())
+
+
+def test_garbage_is_swept_only_while_no_window_is_shown(
+    qtbot: QtBot, running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traysupport import latency, tray_app
+
+    swept: list[bool] = []
+    monkeypatch.setattr(latency, "sweep", lambda: swept.append(True) or 0.0)
+    app = running.app
+    app.show_window()
+    app._sweep()
+    assert swept == []  # a full collection would stall the window: later
+    assert app._sweeper.isActive() and app._sweeper.interval() == tray_app.SWEEP_RETRY_MS
+    app.window.hide()
+    app._sweep()
+    assert swept == [True]
+    assert app._sweeper.interval() == tray_app.SWEEP_MS

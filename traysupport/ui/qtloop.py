@@ -1,12 +1,7 @@
-"""The app's runtime on the Qt event loop: the scheduler, `call_soon`, and resume detection.
+"""What the app watches on the Qt event loop: sleep and clock jumps, and quit signals.
 
-- `QtScheduler` is APScheduler's Qt scheduler with one timer it really controls. Upstream
-  arms its wake-ups with ``QTimer.singleShot(ms, callback)``, which returns None under
-  PySide6 (and PyQt), so it can never stop them: every wake-up (each ``add_job``) starts
-  another chain of timers that re-arms itself forever, and they go on firing after
-  ``shutdown()``. Jobs still run on the scheduler's thread-pool executor, off the GUI.
-- `QtCallSoon` hands a callback from any thread to the GUI thread (the service's
-  `call_soon`), by a queued signal.
+The service does not run here: it has a home thread of its own (`traysupport.home`).
+
 - `ResumeWatch` notices that the laptop slept (or the clock was set): Qt's timers count
   monotonic time, which stops during suspend, so what was planned on the wall clock must
   be looked at again after a jump.
@@ -17,143 +12,17 @@
 from __future__ import annotations
 
 import logging
-import math
 import signal
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
 
-from apscheduler.schedulers.base import STATE_STOPPED
-from apscheduler.schedulers.qt import QtScheduler as UpstreamQtScheduler
-from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-MAX_TIMER_MS = 2**31 - 1
-"""QTimer takes a signed 32-bit interval (about 24.8 days); a longer wait is cut to it."""
 RESUME_CHECK_MS = 30_000
 RESUME_JUMP_SECONDS = 60.0
-
-
-def _to_gui_thread(obj: QObject) -> None:
-    """Make *obj* live on the application's thread, so its timer runs on the GUI loop."""
-    app = QCoreApplication.instance()
-    if app is not None and obj.thread() is not app.thread():
-        obj.moveToThread(app.thread())
-
-
-class _WakeTimer(QObject):
-    """The scheduler's one timer, always driven on the GUI thread.
-
-    `rearm` may be emitted from any thread (APScheduler calls `wakeup()` from whichever
-    thread adds or changes a job); Qt queues it to this object's thread when needed.
-    """
-
-    rearm = Signal(object)
-    """Seconds until the next wake-up as a float, or None to stop the timer."""
-
-    def __init__(self, scheduler: QtScheduler) -> None:
-        super().__init__()
-        self._scheduler = scheduler
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        # A coarse timer may be 5 % late: three minutes on an hour-long wait for an SLA.
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._fire)
-        self.rearm.connect(self._rearm)
-        _to_gui_thread(self)
-
-    @property
-    def pending(self) -> bool:
-        """True while a wake-up is armed."""
-        return self._timer.isActive()
-
-    def remaining_ms(self) -> int:
-        """Milliseconds until the armed wake-up, or -1 when none is."""
-        return self._timer.remainingTime()
-
-    @Slot(object)
-    def _rearm(self, wait_seconds: float | None) -> None:
-        # A wake-up queued from a worker thread may arrive after shutdown: drop it then.
-        if wait_seconds is None or self._scheduler.state == STATE_STOPPED:
-            self._timer.stop()
-            return
-        # Rounded up: a wake-up a millisecond early finds nothing due and spins once more.
-        self._timer.start(min(max(math.ceil(wait_seconds * 1000), 0), MAX_TIMER_MS))
-
-    @Slot()
-    def _fire(self) -> None:
-        if self._scheduler.state != STATE_STOPPED:
-            self._scheduler._process_jobs()
-
-
-class QtScheduler(UpstreamQtScheduler):  # type: ignore[misc]
-    """APScheduler on the Qt loop that cancels its pending wake-up when it re-arms or stops.
-
-    Create it on the GUI thread, after the QApplication. Jobs run on the default
-    thread-pool executor, so a slow fetch never blocks the GUI.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._wake = _WakeTimer(self)
-        super().__init__(*args, **kwargs)
-
-    @property
-    def wakeup_pending(self) -> bool:
-        """True while a wake-up is armed (for tests and diagnostics)."""
-        return self._wake.pending
-
-    def _start_timer(self, wait_seconds: float | None) -> None:
-        # One timer, restarted: arming again replaces the previous wake-up.
-        self._wake.rearm.emit(wait_seconds)
-
-    def _stop_timer(self) -> None:
-        self._wake.rearm.emit(None)
-
-    def wakeup(self) -> None:
-        """Process due jobs as soon as the GUI loop gets to it."""
-        self._start_timer(0)
-
-
-class QtCallSoon(QObject):
-    """Runs callbacks on the GUI thread; `call_soon` may be called from any thread.
-
-    A callback that raises is logged and the app goes on. After `close()` callbacks are
-    dropped: they would touch a service whose store is already closed.
-    """
-
-    _queued = Signal(object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._closed = False
-        # Queued even from the GUI thread: "soon" must never mean "inside the caller".
-        self._queued.connect(self._run, Qt.ConnectionType.QueuedConnection)
-        if parent is None:
-            _to_gui_thread(self)
-
-    def call_soon(self, callback: Callable[[], None]) -> None:
-        """Queue *callback* to run on the GUI thread (thread-safe)."""
-        if self._closed:
-            return
-        try:
-            self._queued.emit(callback)
-        except RuntimeError:  # the QObject is gone: the app is quitting
-            log.debug("call_soon after the GUI loop went away; dropped")
-
-    def close(self) -> None:
-        """Drop every callback from now on, including those already queued."""
-        self._closed = True
-
-    @Slot(object)
-    def _run(self, callback: Callable[[], None]) -> None:
-        if self._closed:
-            return
-        try:
-            callback()
-        except Exception:  # one bad callback must not take the app down
-            log.exception("a callback on the GUI thread failed")
 
 
 class ResumeWatch(QObject):

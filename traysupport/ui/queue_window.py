@@ -65,6 +65,7 @@ from traysupport.ui.queue_model import (
     PriorityChipDelegate,
     QueueFilter,
     QueueModel,
+    Rows,
 )
 
 log = logging.getLogger(__name__)
@@ -420,14 +421,15 @@ class QueueWindow(QWidget):
         """Show or hide the demo-team banner."""
         self.demo_banner.setVisible(demo)
 
-    def set_state(self, state: ServiceState) -> None:
-        """Show *state*, keeping the selection and the scroll position."""
+    def set_state(self, state: ServiceState, rows: Rows | None = None) -> None:
+        """Show *state*, keeping the selection and the scroll position (*rows*: its rows
+        built beforehand, see `QueueModel.set_state`)."""
         self._state = state
         now = self._clock()
         chosen = {t.ref for t in self.selected_tickets()}
         current = self._current_cell()
         scrolled = self.table.verticalScrollBar().value()
-        self.model.set_state(state, now)
+        self.model.set_state(state, now, rows)
         self._reselect(chosen, current)
         self.table.verticalScrollBar().setValue(scrolled)
         self._show_counts()

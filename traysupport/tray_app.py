@@ -1,0 +1,444 @@
+"""The running tray app: the service's reports to the tray, the queue window and the
+notifier; what the user asks for there back to the service.
+
+Two threads (`traysupport.home`): the service, its store and its alert timer run on a
+home thread of their own, so no poll, store write or evaluation holds the GUI thread.
+The widgets hold a `HomeControl`, which answers at once and posts what the user asks
+for to the home thread. The service's reports come back through `AppListener`, which
+also works out on the home thread what the tray and the window will show of a new
+state (at 10,000 tickets that alone is ~35 ms), so the GUI thread only puts it on screen.
+
+`app.running_app` composes it; the queue window, the notifier and the handover dialog
+are imported where they are made, after the "starting" icon (see `app`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+
+from traysupport import __version__, latency, paths
+from traysupport.core.model import Alert, AlertAction, Ticket
+from traysupport.home_control import HomeControl
+from traysupport.service import ActionError, ServiceState, utc_now
+from traysupport.ui import icons
+from traysupport.ui.presenter import TrayView, tray_view
+from traysupport.ui.tray import TrayIcon
+
+if TYPE_CHECKING:
+    from traysupport import runtime
+    from traysupport.config import Config
+    from traysupport.home import ServiceHome
+    from traysupport.ui.handover_dialog import HandoverDialog
+    from traysupport.ui.queue_model import Rows
+
+log = logging.getLogger(__name__)
+
+SNOOZE_FOR = timedelta(minutes=30)
+MAX_RERENDER_MS = 3_600_000
+SWEEP_MS = round(latency.SWEEP_SECONDS * 1000)
+SWEEP_RETRY_MS = 60_000
+"""While a window is shown, the next look for a moment when none is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A new state with what the tray and the queue window show of it, worked out on the
+    home thread."""
+
+    state: ServiceState
+    view: TrayView
+    rows: Rows
+
+
+class AppListener(QObject):
+    """The service's listener. Called on the home thread; its reports reach the GUI
+    thread through one queued signal, in the order they were made, and are passed on
+    there as the public signals below (and to the `HomeControl`)."""
+
+    published = Signal(object)
+    """A new `Published` state."""
+    view_changed = Signal(object, object)
+    """(state, `TrayView`): the tray of *state* drawn again because time moved on."""
+    alerts_published = Signal(object)
+    """A `list[Alert]` to notify."""
+    problem = Signal(str)
+    """A call the user made failed on the home thread; what to tell them."""
+    built = Signal()
+    """The engine's build ended, well or not."""
+    _to_gui = Signal(object)
+
+    def __init__(
+        self,
+        control: HomeControl,
+        *,
+        tz: tzinfo,
+        demo: bool,
+        clock: Callable[[], datetime] = utc_now,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._control = control
+        self._tz, self._demo, self._clock = tz, demo, clock
+        self.latest: ServiceState | None = None
+        """The last state the GUI thread was given."""
+        self._to_gui.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    # -- on the home thread --------------------------------------------------------------
+
+    def state_changed(self, state: ServiceState) -> None:
+        """The service has a new state: work out what it shows, then hand it over."""
+        from traysupport.ui.queue_model import build_rows  # noqa: PLC0415  # see module doc
+
+        now = self._clock()
+        made = Published(state, self.view(state, now), build_rows(state, now))
+        self._to_gui.emit(partial(self._arrived, made))
+        latency.settle()  # what this state keeps is never walked by a full collection
+
+    def alerts_fired(self, alerts: list[Alert]) -> None:
+        """The service fired alerts."""
+        self._to_gui.emit(partial(self.alerts_published.emit, list(alerts)))
+
+    def settle(self, call: int, problem: str) -> None:
+        """The `HomeControl`'s call number *call* is done (after the states it published)."""
+        self._to_gui.emit(partial(self._settled, call, problem))
+
+    def engine_built(self) -> None:
+        """The engine's build ended."""
+        self._to_gui.emit(self.built.emit)
+
+    def render_again(self, state: ServiceState) -> None:
+        """Draw *state*'s tray for the time now (time alone changed it)."""
+        self._to_gui.emit(partial(self.view_changed.emit, state, self.view(state, self._clock())))
+
+    def view(self, state: ServiceState, now: datetime) -> TrayView:
+        """The tray's view of *state* at *now* (any thread)."""
+        return tray_view(state, now, self._tz, self._demo)
+
+    # -- on the GUI thread ---------------------------------------------------------------
+
+    @Slot(object)
+    def _run(self, callback: Callable[[], None]) -> None:
+        callback()
+
+    def _arrived(self, made: Published) -> None:
+        self.latest = made.state
+        self._control.published(made.state)
+        self.published.emit(made)
+
+    def _settled(self, call: int, problem: str) -> None:
+        self._control.settled(call)
+        if problem:
+            self.problem.emit(problem)
+
+
+def open_folder(folder: Path) -> bool:
+    """Show *folder* in the file manager; False when nothing could open it."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What the app does to the world outside its widgets; tests pass their own."""
+
+    quit: Callable[[], None]
+    """End the event loop: `QCoreApplication.exit` in the app (see the module doc)."""
+    open_folder: Callable[[Path], bool] = open_folder
+    is_tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable
+
+
+def message_box(
+    parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str = ""
+) -> QMessageBox:
+    """A message box that shows server and file text as plain text."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    if detail:
+        box.setInformativeText(detail)
+    return box
+
+
+class TrayApp(QObject):
+    """The running app: the service's reports go to the tray, the window and the
+    notifier; what the user asks for there goes back to the service's home thread."""
+
+    def __init__(
+        self,
+        engine: runtime.Engine,
+        listener: AppListener,
+        *,
+        home: ServiceHome,
+        control: HomeControl,
+        hooks: Hooks,
+        user_config: Config | None = None,
+        config_path: Path | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        tray: TrayIcon | None = None,
+    ) -> None:
+        """*tray* is the icon already shown while starting; without one, one is made."""
+        from traysupport.ui.notify import Notifier  # noqa: PLC0415  # see the module doc
+        from traysupport.ui.qtloop import ResumeWatch  # noqa: PLC0415
+        from traysupport.ui.queue_window import QueueWindow  # noqa: PLC0415
+
+        super().__init__()
+        self.engine, self.home, self.control = engine, home, control
+        self._hooks = hooks
+        self._user_config = user_config or engine.config
+        self._config_path = config_path or paths.config_file()
+        self._clock = clock
+        self.listener = listener
+        self._boxes: list[QMessageBox] = []
+        self._stopped = False
+        if tray is None:
+            tray = TrayIcon(
+                control, now=clock, is_tray_available=hooks.is_tray_available, parent=self
+            )
+        self.tray = tray
+        self.window = QueueWindow(control, demo=engine.config.is_demo, clock=clock)
+        self.window.setWindowIcon(icons.app_icon())
+        self.notifier = Notifier(self.tray.tray, parent=self)
+        self.handover: HandoverDialog | None = None
+        self.resume = ResumeWatch(self)
+        self._rerender = QTimer(self)
+        self._rerender.setSingleShot(True)
+        self._rerender.setTimerType(Qt.TimerType.PreciseTimer)
+        self._sweeper = QTimer(self)
+        self._sweeper.setSingleShot(True)
+        self._connect()
+
+    def _connect(self) -> None:
+        self.listener.published.connect(self._show)
+        self.listener.view_changed.connect(self._show_view)
+        self.listener.alerts_published.connect(self.notifier.show)
+        self.listener.problem.connect(self._problem)
+        self._rerender.timeout.connect(self._render_again)
+        self._sweeper.timeout.connect(self._sweep)
+        self.resume.resumed.connect(self._resumed)
+        self.tray.open_queue_requested.connect(self.show_window)
+        self.tray.settings_requested.connect(self.open_settings)
+        self.tray.about_requested.connect(self.show_about)
+        self.tray.quit_requested.connect(self.quit)
+        self.tray.tray_unavailable.connect(self._no_tray)
+        self.tray.problem.connect(self._problem)
+        self.window.setup_requested.connect(self.open_settings)
+        self.notifier.action_invoked.connect(self.notification_action)
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show the tray icon, start the service and watch for sleep."""
+        self.tray.start()
+        self.home.start_service()
+        self.resume.start()
+        self._sweeper.start(SWEEP_MS)
+        log.info("running (%s)", self.engine.config.source_description)
+        if self.engine.store.moved_aside is not None:
+            self._problem(
+                f"The state database was damaged and was moved aside to "
+                f"{self.engine.store.moved_aside}; traysupport started with a fresh one."
+            )
+
+    def stop(self) -> None:
+        """Take the widgets down: no more callbacks, timers or windows (idempotent).
+        The engine is stopped by whoever started it (`running_app`)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.control.unbind()  # nothing the user does from now on would be recorded
+        self.resume.stop()
+        self._rerender.stop()
+        self._sweeper.stop()
+        self.notifier.close()
+        for box in list(self._boxes):
+            box.close()
+        if self.handover is not None:
+            self.handover.close()
+        self.window.hide()
+        self.window.deleteLater()
+        self.tray.close()
+
+    @Slot()
+    def quit(self) -> None:
+        """The user (or a signal) asked to quit: stop, then end the event loop."""
+        log.info("quitting")
+        self.stop()
+        self._hooks.quit()
+
+    # -- the service's reports -----------------------------------------------------------
+
+    @Slot(object)
+    def _show(self, made: Published) -> None:
+        if self._stopped:
+            return
+        shown, view = self.control.state(), made.view
+        rows: Rows | None = made.rows
+        if shown is not made.state:
+            # The user's own calls are not reported back yet: show them, worked out here
+            # (rare, and only in the moment after a click).
+            view, rows = self.listener.view(shown, self._clock()), None
+        self._show_view(made.state, view)
+        self.window.set_state(shown, rows)
+        if self.handover is not None:
+            self.handover.set_state(shown)
+
+    @Slot(object, object)
+    def _show_view(self, state: ServiceState, view: TrayView) -> None:
+        if self._stopped or state is not self.listener.latest:
+            return  # drawn again for a state that a newer one has replaced since
+        self.tray.update(view)
+        self._arm_rerender(view.next_change, self._clock())
+
+    def _arm_rerender(self, instant: datetime | None, now: datetime) -> None:
+        """Draw the tray again when time alone changes what it shows."""
+        if instant is None:
+            self._rerender.stop()
+            return
+        ms = math.ceil((instant - now).total_seconds() * 1000)
+        self._rerender.start(min(max(ms, 0), MAX_RERENDER_MS))
+
+    @Slot()
+    def _render_again(self) -> None:
+        state = self.listener.latest
+        if state is not None and not self._stopped:
+            self.home.call_soon(partial(self.listener.render_again, state))
+
+    @Slot()
+    def _sweep(self) -> None:
+        """Collect frozen garbage (see `latency`) while no window is there to stall."""
+        if any(w.isVisible() for w in QApplication.topLevelWidgets()):
+            self._sweeper.start(SWEEP_RETRY_MS)
+            return
+        latency.sweep()
+        self._sweeper.start(SWEEP_MS)
+
+    @Slot(float)
+    def _resumed(self, jump: float) -> None:
+        """After sleep: fetch now, and let what fell due meanwhile fire at once."""
+        log.info("resumed (the clock moved %+.0f s); refreshing", jump)
+        self.control.refresh_now()
+        self.home.wake()
+        self._render_again()
+
+    # -- what the user asks for ----------------------------------------------------------
+
+    @Slot(str, str)
+    def notification_action(self, alert_key: str, action: str) -> None:
+        """A notification's button (an `AlertAction` value) or its body ("default")."""
+        if self._stopped:
+            return
+        alert = self.notifier.alert(alert_key)  # None for a summary, or one long gone
+        ticket = self._ticket(alert.subject) if alert is not None else None
+        try:
+            if action == AlertAction.ACKNOWLEDGE and ticket is not None:
+                self.control.acknowledge(ticket)
+            elif action == AlertAction.SNOOZE and ticket is not None:
+                self.control.snooze(ticket, self._clock() + SNOOZE_FOR)
+            elif action == AlertAction.HAND_OVER:
+                self.open_handover(end_of_shift=True)
+            else:  # open, the body, a summary, or a ticket now gone
+                self.show_window(ticket.ref if ticket is not None else "")
+        except ActionError as error:  # e.g. who I am on the team is not known yet
+            self.show_window(ticket.ref if ticket is not None else "")
+            self._tell(QMessageBox.Icon.Warning, "traysupport", str(error))
+
+    def _ticket(self, ref: str) -> Ticket | None:
+        return self.control.state().snapshot.ticket(ref) if ref else None
+
+    def show_window(self, ref: str = "") -> None:
+        """Bring the queue window forward, near the tray icon, on ticket *ref* if given."""
+        if self._stopped:
+            return
+        geometry = self.tray.tray.geometry()
+        self.window.show_near(geometry if geometry.isValid() else None)
+        if ref:
+            self.window.focus_ticket(ref)
+        log.info("queue window shown")
+
+    def open_handover(self, end_of_shift: bool = False) -> None:
+        """The handover dialog, over the queue window (end of shift: all my open tickets)."""
+        from traysupport.ui.handover_dialog import HandoverDialog  # noqa: PLC0415
+
+        if self.window.handover_dialog is not None:
+            self.window.handover_dialog.raise_()
+            return
+        if self.handover is None:
+            self.show_window()
+            dialog = HandoverDialog(
+                self.control, end_of_shift=end_of_shift, clock=self._clock, parent=self.window
+            )
+            dialog.finished.connect(self._handover_closed)
+            self.handover = dialog
+            dialog.open()
+        self.handover.raise_()
+        self.handover.activateWindow()
+
+    @Slot()
+    def _handover_closed(self) -> None:
+        if self.handover is not None:
+            self.handover.deleteLater()
+        self.handover = None
+
+    @Slot()
+    def open_settings(self) -> None:
+        """Until there is a settings dialog: the config file's folder, with a file in it."""
+        from traysupport.config import ConfigError, load_defaults, save_config  # noqa: PLC0415
+
+        target = self._config_path
+        try:
+            if not target.exists():
+                save_config(self._user_config, target, base=load_defaults())
+        except (OSError, ConfigError) as error:
+            self._problem(f"Could not write {target}: {error}")
+            return
+        if not self._hooks.open_folder(target.parent):
+            self._problem(f"No file manager opened the settings folder. It is {target.parent}.")
+
+    @Slot()
+    def show_about(self) -> None:
+        """The About box (non-modal)."""
+        box = self._tell(
+            QMessageBox.Icon.Information,
+            "About traysupport",
+            f"traysupport {__version__}\n\nDuty reminders, SLA alerts, acknowledge and hand "
+            f"over for your support rotation.\n\nData: {self.engine.config.source_description}"
+            f"\nSettings: {self._config_path}\nLog: {paths.log_file()}",
+        )
+        box.setIconPixmap(icons.app_icon().pixmap(64, 64))
+
+    @Slot(str)
+    def _no_tray(self, reason: str) -> None:
+        """Without a tray the window is the app: show it, and say why (the tray says it once)."""
+        self.show_window()
+        self._tell(QMessageBox.Icon.Information, "No system tray", reason, self.window)
+
+    @Slot(str)
+    def _problem(self, text: str) -> None:
+        log.warning("%s", text)
+        self._tell(QMessageBox.Icon.Warning, "traysupport", text)
+
+    def _tell(
+        self, icon: QMessageBox.Icon, title: str, text: str, parent: QWidget | None = None
+    ) -> QMessageBox:
+        """A non-modal message box, kept until it is closed (and closed at quit)."""
+        box = message_box(parent, icon, title, text)
+        self._boxes.append(box)
+        box.finished.connect(self._forget_box)
+        box.open()
+        return box
+
+    @Slot()
+    def _forget_box(self) -> None:
+        box = self.sender()
+        if isinstance(box, QMessageBox) and box in self._boxes:
+            self._boxes.remove(box)
+            box.deleteLater()
