@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -75,6 +76,14 @@ class WireServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], respond: Callable[[Request], Reply]) -> None:
         super().__init__(address, _Handler)
         self.respond = respond
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client gone mid-answer (the tray app aborts its fetches when it quits) is no
+        error to print; anything else is reported as socketserver does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("demo team: %s went away before its answer", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
