@@ -1,7 +1,8 @@
-"""Several real processes on one state database: first start, and leases held by the dead.
+"""Several real processes open one brand-new state database at the same moment.
 
 Processes are real (multiprocessing, spawned), not threads: the faults under test are
 between processes, each with its own connection, and SQLite's locks are per process.
+Leases between processes are tested in test_store.py and test_outbox_processes.py.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from traysupport.store import SCHEMA_VERSION, Store
 
-REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 OPENERS = 4
 ROUNDS = 25
