@@ -1,10 +1,10 @@
 """The runtime: polls the sources, evaluates alerts, drains the outbox, reports to a listener.
 
 Threading model. Everything that touches the store or the service's state runs on one
-*home* thread: the GUI thread in the tray app, a `HomeLoop` thread headless. Network
-calls run as APScheduler jobs on the scheduler's worker threads and hand their results
-back through the injected `call_soon`, which queues a callback on the home thread. The
-service imports no Qt: the tray app injects a Qt-backed scheduler and `call_soon`.
+*home* thread, a `HomeLoop`'s: the CLI's main thread, or the tray app's own home thread
+(`traysupport.home`), never its GUI thread. Network calls run as APScheduler jobs on
+worker threads and hand their results back through the injected `call_soon`, which
+queues a callback on the home thread. The service imports no Qt.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ whoever holds the action; `mark_retry` and `mark_failed` apply only to an action
 store holds, and are logged and dropped otherwise (its new holder decides).
 
 A `Store` belongs to one thread (sqlite3's ``check_same_thread`` enforces it): the
-service calls it on the GUI thread and hands worker results back there.
+service calls it on its home thread and hands worker results back there.
 """
 
 from __future__ import annotations

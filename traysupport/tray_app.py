@@ -102,8 +102,10 @@ class AppListener(QObject):
 
         now = self._clock()
         made = Published(state, self.view(state, now), build_rows(state, now))
+        # Before it is handed over, not while the GUI thread shows it (the GIL is one):
+        # what this state keeps is never walked by a full collection.
+        latency.settle()
         self._to_gui.emit(partial(self._arrived, made))
-        latency.settle()  # what this state keeps is never walked by a full collection
 
     def alerts_fired(self, alerts: list[Alert]) -> None:
         """The service fired alerts."""

@@ -1,8 +1,10 @@
 """What the widgets may ask of the engine: the one interface the UI is written against.
 
-`SupportService` implements it; UI tests use a fake built on the same protocol. All
-calls are made on the GUI thread and return at once: network work happens elsewhere
-and comes back as a new `ServiceState` through `ServiceListener.state_changed`.
+In the tray app `home_control.HomeControl` implements it for the service, which runs
+on a home thread of its own; UI tests use a fake built on the same protocol. All calls
+are made on the GUI thread and return at once, without waiting for that thread: what
+they change shows in `state()` at once, and the service's own new `ServiceState` comes
+back later through the app's listener.
 """
 
 from __future__ import annotations
