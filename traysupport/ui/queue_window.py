@@ -60,6 +60,7 @@ from traysupport.store import OutboxState
 from traysupport.ui.handover_dialog import HandoverDialog
 from traysupport.ui.ports import SupportControl
 from traysupport.ui.queue_model import (
+    ChangeMarks,
     Column,
     PlainTextDelegate,
     PriorityChipDelegate,
@@ -421,15 +422,17 @@ class QueueWindow(QWidget):
         """Show or hide the demo-team banner."""
         self.demo_banner.setVisible(demo)
 
-    def set_state(self, state: ServiceState, rows: Rows | None = None) -> None:
-        """Show *state*, keeping the selection and the scroll position (*rows*: its rows
-        built beforehand, see `QueueModel.set_state`)."""
+    def set_state(
+        self, state: ServiceState, rows: Rows | None = None, marks: ChangeMarks | None = None
+    ) -> None:
+        """Show *state*, keeping the selection and the scroll position (*rows*, *marks*:
+        made beforehand, see `QueueModel.set_state`)."""
         self._state = state
         now = self._clock()
         chosen = {t.ref for t in self.selected_tickets()}
         current = self._current_cell()
         scrolled = self.table.verticalScrollBar().value()
-        self.model.set_state(state, now, rows)
+        self.model.set_state(state, now, rows, marks)
         self._reselect(chosen, current)
         self.table.verticalScrollBar().setValue(scrolled)
         self._show_counts()
