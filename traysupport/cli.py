@@ -245,8 +245,7 @@ _REREAD_SECONDS = 0.2
 
 def _in_flight(store: Store, entry: OutboxEntry | None) -> bool:
     """True while an answer may still come: not tried yet, or being sent by a live process."""
-    from traysupport import holder  # noqa: PLC0415
-    from traysupport.store import OutboxState  # noqa: PLC0415
+    from traysupport.store import OutboxState, holder  # noqa: PLC0415
 
     if entry is None:
         return False
@@ -259,8 +258,7 @@ def _in_flight(store: Store, entry: OutboxEntry | None) -> bool:
 
 def _not_confirmed_yet(session: _Session, entry: OutboxEntry) -> str:
     """Why the action is not confirmed yet, that it is saved, and who will send it."""
-    from traysupport import holder  # noqa: PLC0415
-    from traysupport.store import OutboxState  # noqa: PLC0415
+    from traysupport.store import OutboxState, holder  # noqa: PLC0415
 
     sender = holder.describe(entry.owner)
     after = ""
@@ -285,7 +283,7 @@ def _later_sender(session: _Session, after: str) -> str:
     A tray app or `watch` on this home holds its notifications lock and drains the
     outbox after every poll; a pid left in the lock file by a dead one does not count.
     """
-    from traysupport import holder  # noqa: PLC0415
+    from traysupport.store import holder  # noqa: PLC0415
 
     running = session.engine.notifications.holder()
     if running is not None and running != os.getpid() and holder.pid_alive(running):

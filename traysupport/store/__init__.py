@@ -17,7 +17,7 @@ version under the write lock, so exactly one process migrates and the others see
 
 The outbox is shared by leases. `claim` takes due actions for this store in one
 transaction and stamps them with its holder (machine, pid, a random part; see
-`traysupport.holder`) and an expiry; no other process sends an action while its lease
+`traysupport.store.holder`) and an expiry; no other process sends an action while its lease
 runs, so each send happens in one process. Who recovers what:
 
 - an action whose holder died on this machine (``kill -9``, a crash, a closed store of
@@ -50,8 +50,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from traysupport import codec, holder, paths
+from traysupport import codec, paths
 from traysupport.core.model import Priority, Snapshot, Ticket, UserAction
+from traysupport.store import holder
 
 log = logging.getLogger(__name__)
 
