@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from traysupport import store as store_module
+from traysupport import codec
 from traysupport.core.model import (
     ActionKind,
     Person,
@@ -37,6 +37,7 @@ from traysupport.store import (
     StoreError,
     backoff,
 )
+from traysupport.store import db as store_db
 
 NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[1]
@@ -101,10 +102,10 @@ def test_a_failing_migration_changes_nothing(
 ) -> None:
     if existing:
         Store(db_path).close()
-    good = (*store_module._MIGRATIONS, ("CREATE TABLE extra (x)",))
+    good = (*store_db._MIGRATIONS, ("CREATE TABLE extra (x)",))
     broken = (*good, ("CREATE TABLE more (x)", "this is not SQL"))
-    monkeypatch.setattr(store_module, "_MIGRATIONS", broken)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(broken))
+    monkeypatch.setattr(store_db, "_MIGRATIONS", broken)
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", len(broken))
     with pytest.raises(sqlite3.OperationalError):
         Store(db_path)
     raw = sqlite3.connect(db_path)
@@ -119,12 +120,12 @@ def test_a_failing_migration_changes_nothing(
 def test_a_store_of_the_first_schema_is_migrated_keeping_its_outbox(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     raw = sqlite3.connect(db_path, isolation_level=None)
-    for statement in store_module._MIGRATIONS[0]:
+    for statement in store_db._MIGRATIONS[0]:
         raw.execute(statement)
     raw.execute("PRAGMA user_version = 1")
     # An action an older version left mid-send, and one it had not sent yet.
     for id_, state in (("old-sending", "sending"), ("old-pending", "pending")):
-        body = store_module.codec.dumps(store_module.codec.encode_action(action(0)))
+        body = codec.dumps(codec.encode_action(action(0)))
         raw.execute(
             "INSERT INTO outbox (id, action, state, next_attempt_us, recorded_us)"
             " VALUES (?, ?, ?, 0, 0)",
@@ -394,7 +395,7 @@ def test_a_holder_on_another_machine_is_waited_for_until_its_lease_ends(store: S
     store.record(action(0))
     store._db.execute(
         "UPDATE outbox SET state = 'sending', owner = 'elsewhere|1|0badc0ffee', lease_until_us = ?",
-        (store_module._us(NOW + LEASE),),
+        (store_db.to_us(NOW + LEASE),),
     )
     # Pid 1 runs here, but it is not that machine's pid 1: only the lease can tell.
     assert store.claim(NOW) == []
