@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from traysupport.config import Config
     from traysupport.core.model import Alert, Ticket, UserAction
     from traysupport.service import HomeLoop, ServiceState
-    from traysupport.store import OutboxEntry, Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUEUED = 0, 1, 2, 75
 EXIT_NO_ANSWER = 69
@@ -208,90 +207,23 @@ def _find_ticket(session: _Session, wanted: str) -> Ticket:
 
 
 def _await_action(session: _Session, action: UserAction, success: str) -> int:
-    """Run the home loop until the action is confirmed, refused, or left to send later.
+    """Wait for the recorded action's outcome (see `cli_actions`) and report it.
 
-    The action's entry is read from the store again as the loop runs: another
-    traysupport process on this home may hold its lease and send it, and then only the
-    store tells how that went. Confirmed: exit 0; refused: exit 1 with the tool's
-    reason; saved but not confirmed within the budget: EXIT_QUEUED, saying who sends it.
+    Confirmed: exit 0; refused: exit 1 with the tool's reason; saved but not confirmed
+    within the budget: EXIT_QUEUED, saying who sends it.
     """
-    import time  # noqa: PLC0415
+    from traysupport.cli_actions import Outcome, await_action  # noqa: PLC0415
 
-    from traysupport.store import OutboxState  # noqa: PLC0415
-
-    store = session.engine.store
     changed = threading.Event()  # this process's own send came back: look at once
     session.listener.on_change = lambda _state: changed.set()
-    deadline = time.monotonic() + ACTION_TIMEOUT_SECONDS
-    entry = store.entry(action.id)
-    while _in_flight(store, entry) and (left := deadline - time.monotonic()) > 0:
-        changed.clear()
-        session.loop.run(until=changed, timeout=min(left, _REREAD_SECONDS))
-        entry = store.entry(action.id)
-    if entry is not None and entry.state is OutboxState.DONE:
+    result = await_action(session.engine, session.loop, changed, action.id, ACTION_TIMEOUT_SECONDS)
+    if result.outcome is Outcome.REFUSED:
+        raise CliError(f"not done: {result.detail}")
+    if result.outcome is Outcome.CONFIRMED:
         say(success)
         return EXIT_OK
-    if entry is None:
-        raise CliError("not done: the action was dismissed before the tool confirmed it")
-    if entry.state is OutboxState.FAILED:
-        raise CliError(f"not done: {entry.last_error}")
-    say(_not_confirmed_yet(session, entry))
+    say(result.detail)
     return EXIT_QUEUED
-
-
-_REREAD_SECONDS = 0.2
-"""How often `_await_action` reads the store for what another process did."""
-
-
-def _in_flight(store: Store, entry: OutboxEntry | None) -> bool:
-    """True while an answer may still come: not tried yet, or being sent by a live process."""
-    from traysupport.store import OutboxState, holder  # noqa: PLC0415
-
-    if entry is None:
-        return False
-    if entry.state is OutboxState.PENDING:
-        return entry.attempts == 0
-    if entry.state is OutboxState.SENDING:
-        return store.holds(entry) or not holder.gone(entry.owner)
-    return False
-
-
-def _not_confirmed_yet(session: _Session, entry: OutboxEntry) -> str:
-    """Why the action is not confirmed yet, that it is saved, and who will send it."""
-    from traysupport.store import OutboxState, holder  # noqa: PLC0415
-
-    sender = holder.describe(entry.owner)
-    after = ""
-    if entry.state is OutboxState.PENDING:
-        why = entry.last_error or "not sent yet"
-        after = f" after {entry.next_attempt_at.astimezone().strftime('%H:%M')}"
-    elif session.engine.store.holds(entry):
-        why = f"no answer within {ACTION_TIMEOUT_SECONDS:g} s"
-    elif holder.gone(entry.owner):
-        why = f"{sender} stopped while sending it"
-    else:
-        return (
-            f"Not confirmed yet: {sender} is sending it now. "
-            "The action is saved, and that process records the tool's answer."
-        )
-    return f"Not confirmed yet ({why}). The action is saved: {_later_sender(session, after)}."
-
-
-def _later_sender(session: _Session, after: str) -> str:
-    """Who sends a saved action again: a running tray app or `watch`, else the next one.
-
-    A tray app or `watch` on this home holds its notifications lock and drains the
-    outbox after every poll; a pid left in the lock file by a dead one does not count.
-    """
-    from traysupport.store import holder  # noqa: PLC0415
-
-    running = session.engine.notifications.holder()
-    if running is not None and running != os.getpid() and holder.pid_alive(running):
-        return f"traysupport (pid {running}) is running and sends it{after}"
-    return (
-        f"the tray app or `traysupport watch` sends it{after} once one runs "
-        "(so does the next ack or handover)"
-    )
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
