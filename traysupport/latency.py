@@ -5,7 +5,9 @@ interpreter, and two of its mechanisms stop the GUI thread anyway:
 
 - **The GIL.** A thread that wants it waits until the holder is asked to let go, every
   `sys.getswitchinterval()` (5 ms by default) — and with a fetch and an evaluation
-  running, the GUI thread may lose that race more than once. `tune()` makes it 1 ms.
+  running, the GUI thread may lose that race more than once; a paint of the queue
+  window calls into Python for every cell, and waits each time. `tune()` makes it
+  0.2 ms (with the window open at 10,000 tickets, 1 ms still left 20-45 ms stalls).
   (A single C call is not interrupted: `codec.dumps` encodes long lists in slices.)
 - **The cyclic garbage collector**, which stops every thread while it walks a
   generation. A full collection walks every container object: with 10,000 tickets
@@ -32,7 +34,7 @@ import time
 
 log = logging.getLogger(__name__)
 
-SWITCH_INTERVAL = 0.001
+SWITCH_INTERVAL = 0.0002
 """Seconds a thread may keep the GIL while another waits for it."""
 SWEEP_SECONDS = 3600.0
 """How often frozen garbage cycles are looked for (when nothing is shown)."""
