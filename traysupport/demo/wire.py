@@ -8,9 +8,12 @@ and malformed request lines — all answered in JSON like every other error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -69,13 +72,43 @@ def error_reply(status: int, message: str, headers: tuple[tuple[str, str], ...] 
 
 
 class WireServer(ThreadingHTTPServer):
-    """A threading HTTP server that hands every request to *respond*."""
+    """A threading HTTP server that hands every request to *respond*.
 
-    daemon_threads = True
+    Closing it ends every connection and joins every handler thread: a stopped demo
+    team leaves nothing running (a keep-alive connection would otherwise hold its
+    thread until the client's next request or the timeout).
+    """
+
+    daemon_threads = False
+    block_on_close = True
 
     def __init__(self, address: tuple[str, int], respond: Callable[[Request], Reply]) -> None:
         super().__init__(address, _Handler)
         self.respond = respond
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Note the connection before its thread starts, so closing can end it."""
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve one connection on its thread; forget it when it ends."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(request)
+
+    def server_close(self) -> None:
+        """Stop listening, end every open connection, then join the handler threads."""
+        with self._open_lock:
+            for connection in self._open:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+        super().server_close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client gone mid-answer (the tray app aborts its fetches when it quits) is no
