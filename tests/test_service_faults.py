@@ -8,9 +8,7 @@ what happens, happens because of what the source answered.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,38 +18,24 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from tests.clock import FakeClock
 from tests.conftest import FAULT_TOKEN
 from tests.faultserver import Fault, FaultServer
-from tests.test_service import QUIET_POLLS, Heard
+from tests.test_service import QUIET_POLLS, Heard, Rig
 from traysupport.core.alerts import AlertSettings
 from traysupport.service import HomeLoop, SupportService
 from traysupport.sources.http import HttpClient, HttpLimits
 from traysupport.sources.teamapi import TeamApiSource
 from traysupport.store import OutboxState, Store
 
-DEADLINE = 10.0
 FAST = HttpLimits(connect_timeout=2.0, read_timeout=5.0, max_retries=0)
 
 
-@dataclass
-class Rig:
-    service: SupportService
-    store: Store
-    loop: HomeLoop
-    heard: Heard
-    clock: FakeClock
-
-    def run_until(self, condition: Callable[[], bool], what: str) -> None:
-        """Run the home loop until *condition* holds; fail after DEADLINE seconds."""
-        deadline = time.monotonic() + DEADLINE
-        while not condition():
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}")
-            self.loop.run(timeout=0.02)
+@pytest.fixture
+def clock(fault_server: FaultServer) -> FakeClock:
+    # Noon: an hour's rate limit ends the same day, shown as a time of day.
+    return FakeClock(fault_server.now.astimezone(UTC).replace(hour=12, minute=0))
 
 
 @pytest.fixture
-def rig(fault_server: FaultServer, tmp_path: Path) -> Iterator[Rig]:
-    # Noon: an hour's rate limit ends the same day, shown as a time of day.
-    clock = FakeClock(fault_server.now.astimezone(UTC).replace(hour=12, minute=0))
+def rig(fault_server: FaultServer, clock: FakeClock, tmp_path: Path) -> Iterator[Rig]:
     auth = f"Bearer {FAULT_TOKEN}"
     http = HttpClient("ops", fault_server.url, auth=auth, limits=FAST, clock=_wall(clock))
     source = TeamApiSource("ops", fault_server.url, http=http)
@@ -73,7 +57,7 @@ def rig(fault_server: FaultServer, tmp_path: Path) -> Iterator[Rig]:
             clock=clock,
         )
         try:
-            yield Rig(service, store, loop, heard, clock)
+            yield Rig(service, store, loop, scheduler, heard)
         finally:
             scheduler.shutdown(wait=True)
             source.close()
@@ -85,7 +69,7 @@ def _wall(clock: FakeClock) -> Callable[[], float]:
 
 
 def test_a_pending_action_goes_as_soon_as_its_source_answers_again(
-    rig: Rig, fault_server: FaultServer
+    rig: Rig, fault_server: FaultServer, clock: FakeClock
 ) -> None:
     state = rig.service.poll_once()
     ticket = state.snapshot.tickets[0]
@@ -99,7 +83,7 @@ def test_a_pending_action_goes_as_soon_as_its_source_answers_again(
     waiting = rig.store.entry(action.id)
     assert waiting is not None
     assert waiting.state is OutboxState.PENDING
-    assert waiting.next_attempt_at > rig.clock(), "no backoff: the test proves nothing"
+    assert waiting.next_attempt_at > clock(), "no backoff: the test proves nothing"
 
     # The clock stands still: only the source answering again can make it go now.
     rig.service.refresh_now()
@@ -111,7 +95,7 @@ def test_a_pending_action_goes_as_soon_as_its_source_answers_again(
 
 
 def test_a_long_retry_after_holds_every_poll_and_shows_until_when(
-    rig: Rig, fault_server: FaultServer
+    rig: Rig, fault_server: FaultServer, clock: FakeClock
 ) -> None:
     rig.service.poll_once()
     fault_server.set("tickets", Fault.answer(429, retry_after="3600"))
@@ -124,7 +108,7 @@ def test_a_long_retry_after_holds_every_poll_and_shows_until_when(
     assert fault_server.hits("tickets") == asked, "polls went on during the rate limit"
     queue = next(s for s in state.snapshot.sources if s.name.startswith("queue"))
     assert not queue.ok
-    until = rig.clock().replace(tzinfo=UTC).timestamp() + 3600
+    until = clock().replace(tzinfo=UTC).timestamp() + 3600
     shown = datetime.fromtimestamp(until, UTC).strftime("%H:%M")
     assert f"rate limited until {shown}" in queue.error, queue.error
     assert state.snapshot.tickets, "the last good queue was dropped"

@@ -33,6 +33,8 @@ class RedirectRefusedError(Exception):
 
 
 class _WatchedHTTPConnection(HTTPConnection):
+    """A connection that tells the current attempt which socket it uses (for its deadline)."""
+
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         attach_current(sock)
@@ -40,26 +42,15 @@ class _WatchedHTTPConnection(HTTPConnection):
 
     def connect(self) -> None:
         super().connect()
-        attach_current(self.sock)
+        attach_current(self.sock)  # after TLS, the wrapped socket
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         attach_current(self.sock)  # a pooled connection, reused by this attempt
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        attach_current(sock)
-        return sock
-
-    def connect(self) -> None:
-        super().connect()
-        attach_current(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        attach_current(self.sock)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """The same for https: the watching comes first in the method order."""
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
