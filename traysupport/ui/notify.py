@@ -7,12 +7,17 @@ balloon (`TrayBalloonBackend`, one message at a time, no buttons), then the log
 (`LogBackend`, always last, it cannot fail). A backend that fails, at once or later, is
 skipped for the rest of the session with one log line, and the note goes to the next.
 
+The parts live apart, by job: `notify_types` (the `Note`, the backend protocols, plain
+text), `notify_flood` (one per subject, floods and summaries), `notify_backends` (the
+standard chain and the tray balloon) and `notify_dbus` (desktop-notifier). This module
+is the `Notifier` that follows notes up, and the names callers use.
+
 Rules:
 
-- **Plain text.** Alert text comes from servers. Every note's text is cleaned here
-  (control and bidi-override characters removed, the title one line, the body at most
-  `BODY_LINES` lines, both bounded); a backend that shows markup escapes it
-  (`markup_escape`).
+- **Plain text.** Alert text comes from servers. Every note's text is cleaned
+  (`notify_types`: control and bidi-override characters removed, the title one line,
+  the body at most `BODY_LINES` lines, both bounded); a backend that shows markup
+  escapes it (`markup_escape`).
 - **One per subject.** A later alert about the same ticket or source, or any later duty
   alert, replaces the earlier notification (withdrawn, then the new one shown), so stale
   ones do not pile up. In one call, only one alert per subject is shown: the most urgent,
@@ -31,36 +36,71 @@ Rules:
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
-import unicodedata
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from traysupport import paths
-from traysupport.core.model import Alert, AlertAction, AlertKind, Urgency
+from traysupport.core.model import Alert, AlertAction
+from traysupport.ui.notify_backends import TrayBalloonBackend, icon_file, standard_backends
+from traysupport.ui.notify_flood import (
+    CRITICAL_KEPT,
+    FLOOD_AFTER,
+    family,
+    most_urgent,
+    split_flood,
+    summary_text,
+)
+from traysupport.ui.notify_types import (
+    BODY_LINES,
+    BODY_MAX,
+    DEFAULT_ACTION,
+    SUMMARY_KEY,
+    TITLE_MAX,
+    BackendEvents,
+    BackendUnavailableError,
+    Note,
+    NoteBackend,
+    failure_reason,
+    markup_escape,
+    plain_body,
+    plain_title,
+)
+
+__all__ = [  # the notifier, and the names its callers and tests use from here
+    "ACTION_LABELS",
+    "BODY_LINES",
+    "BODY_MAX",
+    "CRITICAL_KEPT",
+    "DEFAULT_ACTION",
+    "FLOOD_AFTER",
+    "SUMMARY_KEY",
+    "TITLE_MAX",
+    "BackendEvents",
+    "BackendUnavailableError",
+    "LogBackend",
+    "Note",
+    "NoteBackend",
+    "Notifier",
+    "TrayBalloonBackend",
+    "failure_reason",
+    "family",
+    "icon_file",
+    "markup_escape",
+    "plain_body",
+    "plain_title",
+    "split_flood",
+    "standard_backends",
+    "summary_text",
+]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ACTION = "default"
-"""The action reported for a click on a notification's body."""
-SUMMARY_KEY = "summary"
-"""The alert key reported for a summary note (no real key lacks a "|")."""
-FLOOD_AFTER = 3
-"""More alerts than this in one call are summed up."""
-CRITICAL_KEPT = 2
-"""Critical alerts still shown on their own in a flood."""
-TITLE_MAX = 120
-BODY_MAX = 600
-BODY_LINES = 8
 _REMEMBERED = 256
 """Notes and alerts kept for actions and fallbacks; older ones are long off screen."""
 
@@ -70,179 +110,6 @@ ACTION_LABELS = {
     AlertAction.OPEN: "Open",
     AlertAction.HAND_OVER: "Hand over…",
 }
-_URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.NORMAL: 1, Urgency.LOW: 2}
-_TICKET_KINDS = frozenset({AlertKind.NEW_TICKET, AlertKind.SLA_WARNING, AlertKind.SLA_BREACHED})
-_DUTY_KINDS = frozenset({AlertKind.DUTY_SOON, AlertKind.DUTY_STARTED, AlertKind.DUTY_ENDING})
-_SOURCE_KINDS = frozenset({AlertKind.SOURCE_DOWN, AlertKind.SOURCE_RECOVERED})
-_PLURALS = {
-    AlertKind.NEW_TICKET: "new tickets",
-    AlertKind.SLA_WARNING: "SLAs due soon",
-    AlertKind.SLA_BREACHED: "SLAs breached",
-    AlertKind.DUTY_SOON: "duty reminders",
-    AlertKind.DUTY_STARTED: "shifts started",
-    AlertKind.DUTY_ENDING: "shifts ending",
-    AlertKind.SHIFT_CHANGED: "rotation changes",
-    AlertKind.SOURCE_DOWN: "sources down",
-    AlertKind.SOURCE_RECOVERED: "sources back",
-}
-_TITLES_PER_KIND = 2
-"""A summary names this many alerts of a kind by their titles; more are counted."""
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_MARKUP = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-
-
-# --- what backends see --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """One notification as a backend shows it; the text is plain, clean and bounded."""
-
-    id: str
-    key: str
-    """The alert's key, or `SUMMARY_KEY`."""
-    kind: str
-    """The alert's kind, or "summary"."""
-    title: str
-    body: str
-    urgency: Urgency
-    actions: tuple[tuple[str, str], ...] = ()
-    """(action, button label) pairs, in order."""
-    covers: tuple[str, ...] = ()
-    """A summary's alert keys."""
-
-
-class BackendUnavailableError(Exception):
-    """A backend cannot show notes; *transient* when it may work again later."""
-
-    def __init__(self, reason: str, *, transient: bool = False) -> None:
-        super().__init__(reason)
-        self.transient = transient
-
-
-class BackendEvents(Protocol):
-    """What a backend reports back; may be called from any thread."""
-
-    def action(self, note_id: str, action: str) -> None:
-        """The user pressed a button (or the body: `DEFAULT_ACTION`) of a note."""
-        ...
-
-    def failed(self, note_id: str, reason: str) -> None:
-        """The note could not be shown after all (the backend is unusable)."""
-        ...
-
-
-class NoteBackend(Protocol):
-    """One way to show notes. All calls come from the GUI thread and return at once."""
-
-    name: str
-    one_at_a_time: bool
-    """True when a new note hides the previous one (then floods are summed up sooner)."""
-
-    def show(self, note: Note, events: BackendEvents) -> None:
-        """Show *note*; raise (ideally `BackendUnavailableError`) when that cannot work now."""
-        ...
-
-    def withdraw(self, note_id: str) -> None:
-        """Take a note off the screen, if it is still there."""
-        ...
-
-    def close(self) -> None:
-        """Release everything; no reports after this returns."""
-        ...
-
-
-# --- plain text ---------------------------------------------------------------------------
-
-
-def _visible(text: str) -> str:
-    """*text* without control, surrogate and bidi-override characters; newlines kept."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return "".join(
-        ch
-        for ch in text
-        if ch == "\n" or (unicodedata.category(ch) not in {"Cc", "Cs"} and ch not in _BIDI_CONTROLS)
-    )
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def plain_title(text: str, limit: int = TITLE_MAX) -> str:
-    """*text* as one clean line of at most *limit* characters."""
-    return _clip(" ".join(_visible(text).split()), limit)
-
-
-def plain_body(text: str, limit: int = BODY_MAX, lines: int = BODY_LINES) -> str:
-    """*text* as clean lines (blank ones dropped), at most *lines* of them and *limit* chars."""
-    rows = [" ".join(row.split()) for row in _visible(text).splitlines()]
-    rows = [row for row in rows if row]
-    if len(rows) > lines:
-        rows = [*rows[: lines - 1], "…"]
-    return _clip("\n".join(rows), limit)
-
-
-def markup_escape(text: str) -> str:
-    """*text* escaped for freedesktop (Pango) markup, as GLib's g_markup_escape_text does."""
-    return "".join(_MARKUP.get(ch, ch) for ch in text)
-
-
-# --- floods and summaries -----------------------------------------------------------------
-
-
-def family(alert: Alert) -> str:
-    """What an alert is about, for replacement: its ticket, its source, or "duty"."""
-    if alert.kind in _TICKET_KINDS:
-        return f"ticket|{alert.subject}"
-    if alert.kind in _SOURCE_KINDS:
-        return f"source|{alert.subject}"
-    if alert.kind in _DUTY_KINDS:
-        return "duty"
-    return alert.key  # each rotation change stands on its own
-
-
-def split_flood(
-    alerts: Sequence[Alert], one_at_a_time: bool = False
-) -> tuple[list[Alert], list[Alert]]:
-    """(alerts shown on their own, alerts summed up) for one call; see the module rules."""
-    best: dict[str, tuple[int, int]] = {}  # family -> (urgency rank, position)
-    for position, alert in enumerate(alerts):
-        rank = _URGENCY_RANK[alert.urgency]
-        if family(alert) not in best or rank <= best[family(alert)][0]:
-            best[family(alert)] = (rank, position)  # ties: the later condition wins
-    unique = [alerts[position] for _, position in sorted(best.values())]
-    if len(unique) <= (1 if one_at_a_time else FLOOD_AFTER):
-        return unique, []
-    kept = 0 if one_at_a_time else CRITICAL_KEPT
-    alone = [a for a in unique if a.urgency is Urgency.CRITICAL][:kept]
-    return alone, [a for a in unique if a not in alone]
-
-
-def summary_text(alerts: Sequence[Alert], more: bool) -> tuple[str, str]:
-    """(title, body) of the note summing up *alerts*; *more* when others show on their own.
-
-    The body has a line per kind of alert, in order: the alerts' own titles for one or two
-    of a kind, a count for more ("4 new tickets").
-    """
-    title = f"{len(alerts)} {'more ' if more else ''}alerts"
-    groups: dict[AlertKind, list[Alert]] = {}
-    for alert in alerts:
-        groups.setdefault(alert.kind, []).append(alert)
-    lines: list[tuple[str, int]] = []  # (text, alerts it stands for)
-    for kind, members in groups.items():
-        if len(members) <= _TITLES_PER_KIND:
-            lines.extend((a.title, 1) for a in members)
-        else:
-            lines.append((f"{len(members)} {_PLURALS[kind]}", len(members)))
-    if len(lines) > BODY_LINES:
-        rest = sum(n for _, n in lines[BODY_LINES - 1 :])
-        lines = [*lines[: BODY_LINES - 1], (f"…and {rest} more", rest)]
-    return title, "\n".join(text for text, _ in lines)
-
-
-def _most_urgent(alerts: Sequence[Alert]) -> Urgency:
-    return min((a.urgency for a in alerts), key=_URGENCY_RANK.__getitem__)
 
 
 # --- the notifier -------------------------------------------------------------------------
@@ -367,7 +234,7 @@ class Notifier(QObject):
             kind="summary",
             title=plain_title(title),
             body=plain_body(body),
-            urgency=_most_urgent(alerts),
+            urgency=most_urgent(alerts),
             actions=((AlertAction.OPEN.value, ACTION_LABELS[AlertAction.OPEN]),),
             covers=tuple(a.key for a in alerts),
         )
@@ -453,13 +320,7 @@ class Notifier(QObject):
             self._deliver(entry)
 
 
-def failure_reason(exc: BaseException) -> str:
-    """One line saying what went wrong: the exception type and the first line of its text."""
-    text = str(exc).strip().splitlines()
-    return _clip(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__, 200)
-
-
-# --- the simple backends ------------------------------------------------------------------
+# --- the last resort ----------------------------------------------------------------------
 
 
 class LogBackend:
@@ -480,84 +341,3 @@ class LogBackend:
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-_TRAY_ICONS = {
-    Urgency.CRITICAL: QSystemTrayIcon.MessageIcon.Critical,
-    Urgency.NORMAL: QSystemTrayIcon.MessageIcon.Information,
-    Urgency.LOW: QSystemTrayIcon.MessageIcon.NoIcon,
-}
-_TRAY_MSECS = {Urgency.CRITICAL: 0, Urgency.NORMAL: 10_000, Urgency.LOW: 5_000}
-"""0: Qt's balloon stays until clicked (critical notes stay until handled)."""
-
-
-class TrayBalloonBackend:
-    """The tray icon's message balloon: plain text, one at a time, a click opens it.
-
-    Qt shows the texts as plain text in its own balloon and in the native Windows and
-    macOS ones, so nothing is escaped here.
-    """
-
-    name = "tray messages"
-    one_at_a_time = True
-
-    def __init__(self, tray: QSystemTrayIcon) -> None:
-        self._tray = tray
-        self._shown = ""
-        self._events: BackendEvents | None = None
-        tray.messageClicked.connect(self._clicked)
-
-    def show(self, note: Note, events: BackendEvents) -> None:
-        """Show *note* in the balloon, replacing the one shown before."""
-        if not self._tray.supportsMessages():
-            raise BackendUnavailableError("the tray cannot show messages")
-        if not (QSystemTrayIcon.isSystemTrayAvailable() and self._tray.isVisible()):
-            raise BackendUnavailableError("no tray icon is showing", transient=True)
-        self._shown, self._events = note.id, events
-        msecs = _TRAY_MSECS[note.urgency]
-        self._tray.showMessage(note.title, note.body, _TRAY_ICONS[note.urgency], msecs)
-
-    def withdraw(self, note_id: str) -> None:
-        """Qt cannot take a balloon back; the next message replaces it anyway."""
-
-    def close(self) -> None:
-        """Stop reporting clicks."""
-        self._events = None
-        with contextlib.suppress(RuntimeError, TypeError):  # the tray is gone already
-            self._tray.messageClicked.disconnect(self._clicked)
-
-    def _clicked(self) -> None:
-        if self._events is not None and self._shown:
-            self._events.action(self._shown, DEFAULT_ACTION)
-
-
-def standard_backends(app_name: str, tray: QSystemTrayIcon | None) -> list[NoteBackend]:
-    """The platform's notifications (when desktop-notifier loads), then *tray*'s balloon."""
-    chain: list[NoteBackend] = []
-    try:
-        from traysupport.ui.notify_dbus import NativeBackend  # noqa: PLC0415 - optional
-    except (ImportError, OSError) as exc:  # a bundle without it or its resources
-        log.warning("desktop notifications are unavailable: %s", failure_reason(exc))
-    else:
-        chain.append(NativeBackend(app_name, icon_file()))
-    if tray is not None:
-        chain.append(TrayBalloonBackend(tray))
-    return chain
-
-
-def icon_file() -> Path | None:
-    """The app icon as a PNG for notification servers (written once); None if impossible."""
-    from traysupport.ui import icons  # noqa: PLC0415 - QtSvg only when notifying
-
-    svg = icons.app_svg()
-    digest = hashlib.sha256(svg.encode()).hexdigest()[:12]
-    path = paths.data_dir() / f"notification-icon-{digest}.png"  # a new design, a new file
-    if path.exists():
-        return path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if icons.render(svg, 128).save(str(path)):
-            return path
-    except OSError as exc:
-        log.warning("cannot write the notification icon: %s", exc)
-    return None

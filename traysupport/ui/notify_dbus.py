@@ -36,7 +36,7 @@ from desktop_notifier import Button, Capability, DesktopNotifier, Icon, Notifica
 from desktop_notifier import Urgency as NativeUrgency
 
 from traysupport.core.model import Urgency
-from traysupport.ui.notify import (
+from traysupport.ui.notify_types import (
     DEFAULT_ACTION,
     BackendEvents,
     BackendUnavailableError,
