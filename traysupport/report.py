@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from traysupport.core import rotation
+from traysupport.core.duty import duty
 from traysupport.core.model import Person, Shift, Ticket
 from traysupport.core.sla import SlaPolicy, breach_at, sla_state, time_left, urgency_order
 from traysupport.core.timefmt import format_duration, format_instant
@@ -47,19 +47,17 @@ def _ticket_dict(ticket: Ticket, policy: SlaPolicy, now: datetime) -> dict[str, 
 def status_dict(state: ServiceState, now: datetime, demo: bool) -> dict[str, Any]:
     """The state as the `status --json` object (documented in the README)."""
     snapshot, me, policy = state.snapshot, state.me, state.settings.sla
-    shifts = snapshot.shifts
-    shift = rotation.current_shift(shifts, me, now) if me else None
-    on_now = rotation.on_duty(shifts, now)
+    status = duty(snapshot.shifts, me, now)
     return {
         "demo": demo,
         "at": _iso(now),
         "me": _person_dict(me),
-        "on_duty": shift is not None,
-        "shift": _shift_dict(shift),
-        "next_shift": _shift_dict(rotation.next_shift(shifts, me, now) if me else None),
+        "on_duty": status.on_duty,
+        "shift": _shift_dict(status.shift),
+        "next_shift": _shift_dict(status.next_shift),
         "on_call_now": [
             {"name": s.person.name, "id": s.person.id, "role": str(s.role), "until": _iso(s.end)}
-            for s in on_now
+            for s in status.on_now
         ],
         "tickets": [
             _ticket_dict(t, policy, now) for t in urgency_order(snapshot.tickets, policy, now)
@@ -123,7 +121,8 @@ def _freshness_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str
 
 
 def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
-    me, shifts = state.me, state.snapshot.shifts
+    me = state.me
+    status = duty(state.snapshot.shifts, me, now)
     lines = []
     if me is None and not state.snapshot.people:
         # Nothing to look for the user in: say so, rather than that they are missing.
@@ -131,12 +130,11 @@ def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
     elif me is None:
         lines.append("You: not found on the team (set `me` in the config to your id or email)")
     else:
-        span = rotation.duty_span(shifts, me, now)
-        nxt = rotation.next_shift(shifts, me, now)
-        if span is not None:
+        until, nxt = status.until, status.next_shift
+        if until is not None:
             lines.append(
-                f"You ({me.name}): ON DUTY until {format_instant(span[1], tz, now)}"
-                f" ({format_duration(span[1] - now)} left)"
+                f"You ({me.name}): ON DUTY until {format_instant(until, tz, now)}"
+                f" ({format_duration(until - now)} left)"
             )
         else:
             lines.append(f"You ({me.name}): off duty")
@@ -146,9 +144,8 @@ def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
                 f"{format_instant(nxt.end, tz, now)} as {nxt.role}"
                 f" (in {format_duration(nxt.start - now)})"
             )
-    on_now = rotation.on_duty(shifts, now)
     who = ", ".join(
-        f"{s.person.name} ({s.role}, until {format_instant(s.end, tz, now)})" for s in on_now
+        f"{s.person.name} ({s.role}, until {format_instant(s.end, tz, now)})" for s in status.on_now
     )
     lines.append(f"On duty now: {who or 'nobody'}")
     return lines

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from traysupport.core import rotation
+from traysupport.core.duty import Duty, duty
 from traysupport.core.handover import handover_note, plan_handover
 from traysupport.core.model import Person, Ticket
 from traysupport.core.sla import time_left, urgency_order
@@ -122,8 +122,9 @@ class HandoverDialog(QDialog):
         plan = None if me is None else plan_handover(self._state.snapshot, me, now, policy)
         self._next = None if plan is None else plan.recipient
         mine = () if plan is None else plan.tickets
-        self._build(self._heading(end_of_shift, now))
-        self._fill_people(now)
+        status = duty(self._state.snapshot.shifts, me, now)
+        self._build(self._heading(end_of_shift, status))
+        self._fill_people(status)
         self._fill_tickets(mine if tickets is None or end_of_shift else tuple(tickets), mine, now)
         self._update()
 
@@ -216,18 +217,18 @@ class HandoverDialog(QDialog):
             button.setAutoDefault(False)
         return self.buttons
 
-    def _heading(self, end_of_shift: bool, now: datetime) -> str:
-        me, tz = self._state.me, self._state.settings.tz
-        span = None if me is None else rotation.duty_span(self._state.snapshot.shifts, me, now)
-        if end_of_shift and span is not None:
-            return f"Your shift ends at {format_clock(span[1], tz)}. Hand over your open tickets:"
+    def _heading(self, end_of_shift: bool, status: Duty) -> str:
+        until = status.until
+        if end_of_shift and until is not None:
+            tz = self._state.settings.tz
+            return f"Your shift ends at {format_clock(until, tz)}. Hand over your open tickets:"
         return "Hand tickets over to a teammate"
 
-    def _fill_people(self, now: datetime) -> None:
+    def _fill_people(self, status: Duty) -> None:
         """The team but me: the next on duty first, then by name."""
         me_id = None if self._state.me is None else self._state.me.id
         next_id = None if self._next is None else self._next.id
-        on_now = {s.person.id: s.role for s in rotation.on_duty(self._state.snapshot.shifts, now)}
+        on_now = {s.person.id: s.role for s in status.on_now}
         others = [p for p in self._state.snapshot.people if p.id != me_id]
         others.sort(key=lambda p: (p.id != next_id, p.name.casefold()))
         for person in others:
@@ -235,7 +236,7 @@ class HandoverDialog(QDialog):
             if person.id in on_now:
                 note = f" — on duty now ({on_now[person.id]})"
             elif person.id == next_id:
-                note = f" — next on duty{self._next_from(person, now)}"
+                note = f" — next on duty{self._next_from(person, status.now)}"
             item = QListWidgetItem(f"{person.name}{note}", self.people)
             item.setData(ITEM_ROLE, person)
             item.setToolTip(person.email or person.id)

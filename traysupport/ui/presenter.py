@@ -50,8 +50,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from traysupport.core import rotation
 from traysupport.core.alerts import concerns_me
+from traysupport.core.duty import Duty, duty
 from traysupport.core.model import ActionKind, Person, Shift, Snapshot, Ticket
 from traysupport.core.sla import SlaClock, SlaState, running_clock
 from traysupport.core.timefmt import format_clock, format_instant, format_relative, local
@@ -114,6 +114,7 @@ class _Facts:
     now: datetime
     tz: tzinfo
     me: Person | None
+    duty: Duty
     on_duty: bool
     tickets: tuple[Ticket, ...]
     """The queue as the user sees it: own actions applied, snoozed tickets left out."""
@@ -148,7 +149,8 @@ def tray_view(state: ServiceState, now: datetime, tz: tzinfo, demo: bool = False
 def _facts(state: ServiceState, now: datetime, tz: tzinfo) -> _Facts:
     now = now.astimezone(UTC)
     me, settings, snapshot = state.me, state.settings, state.snapshot
-    on_duty = me is not None and rotation.current_shift(snapshot.shifts, me, now) is not None
+    status = duty(snapshot.shifts, me, now)
+    on_duty = status.on_duty
     snoozed = {ref for ref, until in settings.snoozed if until > now}
     tickets = tuple(t for t in _as_user_sees(state) if t.ref not in snoozed)
 
@@ -168,6 +170,7 @@ def _facts(state: ServiceState, now: datetime, tz: tzinfo) -> _Facts:
         now=now,
         tz=tz,
         me=me,
+        duty=status,
         on_duty=on_duty,
         tickets=tickets,
         clocks=clocks,
@@ -243,13 +246,13 @@ def _when(instant: datetime, facts: _Facts) -> str:
     return format_instant(instant, facts.tz, facts.now)
 
 
-def _duty_text(snapshot: Snapshot, facts: _Facts) -> str:
+def _duty_text(facts: _Facts) -> str:
     if facts.me is None:
         return "Not on the team yet"
-    span = rotation.duty_span(snapshot.shifts, facts.me, facts.now)
-    if span is not None:
-        return f"On duty until {format_instant(span[1], facts.tz, facts.now)}"
-    upcoming = rotation.next_shift(snapshot.shifts, facts.me, facts.now)
+    until = facts.duty.until
+    if until is not None:
+        return f"On duty until {format_instant(until, facts.tz, facts.now)}"
+    upcoming = facts.duty.next_shift
     if upcoming is None:
         return "Off duty"
     return f"Off duty · next shift {format_instant(upcoming.start, facts.tz, facts.now)}"
@@ -286,7 +289,7 @@ def _tooltip(snapshot: Snapshot, facts: _Facts, demo: bool) -> str:
         )
     if facts.paused_until is not None:
         parts.append(f"Paused until {_when(facts.paused_until, facts)}")
-    parts += [_duty_text(snapshot, facts), _count_text(facts), _sla_text(facts)]
+    parts += [_duty_text(facts), _count_text(facts), _sla_text(facts)]
     return " · ".join(p for p in parts if p)
 
 
@@ -295,32 +298,29 @@ def _role(shift: Shift | None) -> str:
 
 
 def _my_lines(snapshot: Snapshot, facts: _Facts) -> list[str]:
-    me, shifts, tz, now = facts.me, snapshot.shifts, facts.tz, facts.now
-    if me is None:
+    status, tz, now = facts.duty, facts.tz, facts.now
+    if facts.me is None:
         if not snapshot.people:
             return ["Waiting for the rotation…"]
         return ["You are not on the team: set “me” in Settings"]
-    span = rotation.duty_span(shifts, me, now)
-    if span is None:
-        duty = "You: off duty"
+    if status.until is None:
+        line = "You: off duty"
     else:
-        shift = rotation.current_shift(shifts, me, now)
-        duty = f"You: on duty{_role(shift)} until {format_instant(span[1], tz, now)}"
-    upcoming = rotation.next_shift(shifts, me, now)
+        line = f"You: on duty{_role(status.shift)} until {format_instant(status.until, tz, now)}"
+    upcoming = status.next_shift
     if upcoming is None:
-        return [duty, "Next shift: none scheduled"]
+        return [line, "Next shift: none scheduled"]
     start, end = (format_instant(t, tz, now) for t in (upcoming.start, upcoming.end))
-    return [duty, f"Next shift: {start} → {end}{_role(upcoming)}"]
+    return [line, f"Next shift: {start} → {end}{_role(upcoming)}"]
 
 
-def _on_now_line(snapshot: Snapshot, facts: _Facts) -> str:
-    on_now = rotation.on_duty(snapshot.shifts, facts.now)
-    me_id = facts.me.id if facts.me is not None else None
+def on_now_line(status: Duty, shown: int = ON_NOW_SHOWN) -> str:
+    """Who is on duty now: "On now: you (primary), Mei (shadow)" (the tray menu, the window)."""
+    on_now = status.on_now
     names = [
-        f"{'you' if s.person.id == me_id else s.person.name} ({s.role})"
-        for s in on_now[:ON_NOW_SHOWN]
+        f"{'you' if status.is_me(s.person) else s.person.name} ({s.role})" for s in on_now[:shown]
     ]
-    more = len(on_now) - ON_NOW_SHOWN
+    more = len(on_now) - shown
     if more > 0:
         names.append(f"+{more} more")
     return f"On now: {', '.join(names) or 'nobody'}"
@@ -332,7 +332,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _status_lines(snapshot: Snapshot, facts: _Facts) -> tuple[str, ...]:
-    lines = [*_my_lines(snapshot, facts), _on_now_line(snapshot, facts)]
+    lines = [*_my_lines(snapshot, facts), on_now_line(facts.duty)]
     if facts.paused_until is not None:
         lines.append(f"Notifications paused until {_when(facts.paused_until, facts)}")
     for source in snapshot.sources:

@@ -52,13 +52,14 @@ from PySide6.QtWidgets import (
 )
 
 from traysupport import paths
-from traysupport.core import rotation
+from traysupport.core.duty import duty
 from traysupport.core.model import Ticket
 from traysupport.core.timefmt import format_clock, format_duration, format_instant, local
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.store import OutboxState
 from traysupport.ui.handover_dialog import HandoverDialog
 from traysupport.ui.ports import SupportControl
+from traysupport.ui.presenter import on_now_line
 from traysupport.ui.queue_model import (
     ChangeMarks,
     Column,
@@ -117,18 +118,17 @@ def _when(instant: datetime, now: datetime, tz: Any) -> str:
 
 def duty_summary(state: ServiceState, now: datetime) -> tuple[str, str, bool]:
     """(headline, countdown, on duty) for the window's header."""
-    me, shifts, tz = state.me, state.snapshot.shifts, state.settings.tz
-    if me is None:
+    tz = state.settings.tz
+    if state.me is None:
         if not state.snapshot.people:
             return ("Waiting for the rotation…", "", False)
         return ("You are not on the team", "set “me” in Settings", False)
-    span = rotation.duty_span(shifts, me, now)
-    if span is not None:
-        shift = rotation.current_shift(shifts, me, now)
-        role = f" · {shift.role}" if shift is not None else ""
-        left = format_duration(span[1] - now)
-        return (f"On duty{role}", f"until {_when(span[1], now, tz)} · {left} left", True)
-    upcoming = rotation.next_shift(shifts, me, now)
+    status = duty(state.snapshot.shifts, state.me, now)
+    if status.until is not None:
+        role = f" · {status.role}" if status.role is not None else ""
+        left = format_duration(status.until - now)
+        return (f"On duty{role}", f"until {_when(status.until, now, tz)} · {left} left", True)
+    upcoming = status.next_shift
     if upcoming is None:
         return ("Off duty", "no shift scheduled", False)
     wait = format_duration(upcoming.start - now)
@@ -137,12 +137,7 @@ def duty_summary(state: ServiceState, now: datetime) -> tuple[str, str, bool]:
 
 def on_now_text(state: ServiceState, now: datetime) -> str:
     """Who is on duty now, as the tray menu says it: "On now: you (primary), Mei (shadow)"."""
-    on = rotation.on_duty(state.snapshot.shifts, now)
-    me_id = None if state.me is None else state.me.id
-    names = [f"{'you' if s.person.id == me_id else s.person.name} ({s.role})" for s in on[:4]]
-    if len(on) > 4:
-        names.append(f"+{len(on) - 4} more")
-    return f"On now: {', '.join(names) or 'nobody'}"
+    return on_now_line(duty(state.snapshot.shifts, state.me, now))
 
 
 def stale_text(state: ServiceState, now: datetime) -> str:
