@@ -1,0 +1,162 @@
+"""Duty rules: duty_soon (with the evening-before reminder), duty_started, duty_ending."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+
+from traysupport.core.alerts.context import (
+    Candidate,
+    Context,
+    Span,
+    clip,
+    me_id,
+    merge_spans,
+    role_text,
+    when,
+)
+from traysupport.core.alerts.settings import AlertSettings
+from traysupport.core.alerts.wallclock import wall_instant
+from traysupport.core.model import (
+    Alert,
+    AlertAction,
+    AlertKind,
+    Role,
+)
+from traysupport.core.sla import (
+    urgency_order,
+)
+from traysupport.core.timefmt import format_clock, format_relative, local
+
+_ENDING_KEYS_SHOWN = 5
+_NOON = time(12, 0)
+
+
+def _leads(settings: AlertSettings) -> list[timedelta]:
+    return sorted(set(settings.duty_soon_leads), reverse=True)
+
+
+def _reminders(
+    span: Span, before: datetime | None, settings: AlertSettings
+) -> list[tuple[str, datetime]]:
+    """The (name, instant) reminders of an upcoming span, earliest first.
+
+    *before* is the start of my span before this one (None if none): when it starts
+    after the evening reminder's instant, that evening already has a duty of mine to
+    remind of, and a second evening reminder would only add noise.
+    """
+    leads = _leads(settings)
+    reminders = [(f"lead{int(lead.total_seconds())}", span.start - lead) for lead in leads]
+    evening = _evening_before(span.start, settings)
+    first_lead = reminders[0][1] if reminders else span.start
+    if evening is not None and evening < first_lead and (before is None or before < evening):
+        reminders.insert(0, ("evening", evening))
+    return reminders
+
+
+def _upcoming_with_previous_start(ctx: Context) -> Iterator[tuple[Span, datetime | None]]:
+    """Each upcoming span with the start of my span before it, past ones included.
+
+    All of my spans count, not only those after *now*: the answer must not change as
+    time passes, or a reminder could fall due at an instant `next_instant` never named.
+    """
+    me = ctx.me
+    if me is None:
+        return
+    starts = [
+        span.start for span in merge_spans(s for s in ctx.snapshot.shifts if s.person.id == me.id)
+    ]
+    for span in ctx.upcoming:
+        index = bisect_left(starts, span.start)
+        yield span, starts[index - 1] if index > 0 else None
+
+
+def _evening_before(start: datetime, settings: AlertSettings) -> datetime | None:
+    if settings.evening_before is None:
+        return None
+    starts_at = local(start, settings.tz)
+    if starts_at.time() >= _NOON:
+        return None
+    return wall_instant(starts_at.date() - timedelta(days=1), settings.evening_before, settings.tz)
+
+
+def duty_soon(ctx: Context) -> Iterator[Candidate]:
+    for span, before in _upcoming_with_previous_start(ctx):
+        due = [(name, at) for name, at in _reminders(span, before, ctx.settings) if at <= ctx.now]
+        if not due:
+            # Spans are sorted, but reminders of a later span can still come first
+            # (an evening reminder is earlier than a lead), so keep looking.
+            continue
+        name, since = due[-1]
+        body = (
+            f"On duty at {when(span.start, ctx)} as {role_text(span.first)}"
+            f" (until {when(span.end, ctx)})"
+        )
+        alert = Alert(
+            key=f"duty_soon|{me_id(ctx)}|{span.start.isoformat()}|{name}",
+            kind=AlertKind.DUTY_SOON,
+            title=f"On duty {format_relative(span.start, ctx.now)}",
+            body=body,
+            subject=span.first.key,
+        )
+        yield Candidate(alert, since)
+
+
+def duty_started(ctx: Context) -> Iterator[Candidate]:
+    span = ctx.current
+    if span is None:
+        return
+    shift = ctx.shift_now or span.first
+    until = when(span.end, ctx)
+    if shift.role is Role.SHADOW:
+        title, body = "Riding along as shadow", f"Riding along as shadow until {until}."
+    else:
+        title, body = "You are on duty", f"You are on duty as {role_text(shift)} until {until}."
+    alert = Alert(
+        key=f"duty_started|{me_id(ctx)}|{span.start.isoformat()}",
+        kind=AlertKind.DUTY_STARTED,
+        title=title,
+        body=body,
+        subject=shift.key,
+    )
+    yield Candidate(alert, span.start)
+
+
+def duty_ending(ctx: Context) -> Iterator[Candidate]:
+    span = ctx.current
+    lead = ctx.settings.duty_ending_lead
+    if span is None or lead <= timedelta(0) or ctx.now < span.end - lead:
+        return
+    held = urgency_order(
+        [t for t in ctx.snapshot.tickets if ctx.mine(t)], ctx.settings.sla, ctx.now
+    )
+    off = f"Off duty at {format_clock(span.end, ctx.settings.tz)}."
+    if not held:
+        body = f"{off} You hold no open tickets."
+    else:
+        keys = ", ".join(clip(t.key, 40) for t in held[:_ENDING_KEYS_SHOWN])
+        more = len(held) - _ENDING_KEYS_SHOWN
+        extra = f" and {more} more" if more > 0 else ""
+        noun = "ticket" if len(held) == 1 else "tickets"
+        body = f"{off} You hold {len(held)} open {noun}: {keys}{extra}."
+    alert = Alert(
+        key=f"duty_ending|{me_id(ctx)}|{span.end.isoformat()}",
+        kind=AlertKind.DUTY_ENDING,
+        title=f"Shift ends {format_relative(span.end, ctx.now)}",
+        body=body,
+        subject=(ctx.shift_now or span.first).key,
+        actions=(AlertAction.HAND_OVER,) if held else (),
+    )
+    yield Candidate(alert, max(span.start, span.end - lead))
+
+
+def duty_instants(ctx: Context) -> Iterator[datetime]:
+    lead = ctx.settings.duty_ending_lead
+    spans = ([ctx.current] if ctx.current is not None else []) + list(ctx.upcoming)
+    for span in spans:
+        if lead > timedelta(0):
+            yield max(span.start, span.end - lead)
+    for span, before in _upcoming_with_previous_start(ctx):
+        yield span.start
+        yield from (at for _, at in _reminders(span, before, ctx.settings))
