@@ -506,22 +506,22 @@ def test_the_store_is_written_and_alerts_evaluated_off_the_gui_thread(
 ) -> None:
     """At 10,000 tickets a save is ~80 ms and an evaluation ~50 ms: never on the GUI thread
     (benchmarks/gui_stalls.py measures what the GUI thread is left with)."""
-    from traysupport import service as service_module
+    from traysupport.service.evaluation import Evaluator
     from traysupport.store import Store
 
     threads: dict[str, set[threading.Thread]] = {"save": set(), "evaluate": set()}
-    save, evaluate = Store.save_snapshot, service_module.SupportService._evaluate
+    save, evaluate = Store.save_snapshot, Evaluator.evaluate
 
     def saving(store: Store, *args: Any) -> None:
         threads["save"].add(threading.current_thread())
         save(store, *args)
 
-    def evaluating(service: service_module.SupportService) -> None:
+    def evaluating(evaluator: Evaluator) -> None:
         threads["evaluate"].add(threading.current_thread())
-        evaluate(service)
+        evaluate(evaluator)
 
     monkeypatch.setattr(Store, "save_snapshot", saving)
-    monkeypatch.setattr(service_module.SupportService, "_evaluate", evaluating)
+    monkeypatch.setattr(Evaluator, "evaluate", evaluating)
     with started(outside) as run:
         qtbot.waitUntil(lambda: len(run.tickets) >= 2, timeout=TIMEOUT_MS)
         home = run.app.home.thread

@@ -1,0 +1,125 @@
+"""Alert evaluation: fire what is due, remember what fired, wake up for the next instant.
+
+Only the process that owns the home's notifications (`traysupport.ownership`) fires
+and records alerts; another one shows the state but never marks an alert fired that it
+did not show. Everything here runs on the home thread, but the wake-up job, which only
+queues an evaluation there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from traysupport.core import alerts as alert_rules
+from traysupport.core.model import Person, Snapshot
+from traysupport.core.sla import SlaState, sla_state
+from traysupport.service.model import FIRED_KEYS_KEPT, CallSoon, Clock, Scheduler, ServiceListener
+from traysupport.store import Store
+
+TIMER_JOB = "alert-timer"
+"""The one-shot scheduler job that wakes the evaluation when an alert can fall due."""
+
+
+class Evaluator:
+    """Decides which alerts fire, records them, and keeps the wake-up timer set."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        scheduler: Scheduler,
+        call_soon: CallSoon,
+        listener: ServiceListener,
+        clock: Clock,
+        snapshot: Callable[[], Snapshot],
+        me: Callable[[], Person | None],
+        settings: Callable[[], alert_rules.AlertSettings],
+        publish: Callable[[], None],
+        owns_alerts: Callable[[], bool],
+    ) -> None:
+        """*snapshot*, *me* and *settings* give what is known now; *publish* tells the UI."""
+        self._store = store
+        self._scheduler = scheduler
+        self._call_soon = call_soon
+        self._listener = listener
+        self._clock = clock
+        self._snapshot = snapshot
+        self._me = me
+        self._settings = settings
+        self._publish = publish
+        self._owns_alerts = owns_alerts
+        self._was_owner = False
+        self._previous: Snapshot | None = None
+        self._trusted: Snapshot | None = None
+        """The last evaluated snapshot whose sources were all ok (for shift changes)."""
+        self._fired: set[str] = set()
+        self._breach_noted: set[str] = set()
+
+    def prune(self, now: datetime) -> None:
+        """Forget fired keys too old to matter."""
+        self._store.prune_fired(now - FIRED_KEYS_KEPT)
+
+    def load_fired(self) -> None:
+        """Learn from the store which alerts were already shown (by any process)."""
+        self._fired = set(self._store.fired_keys())
+
+    def evaluate(self) -> None:
+        """Home thread: fire what is due, record it, and wake up for the next instant."""
+        now = self._clock()
+        current = self._snapshot()
+        if not self._take_alerts():
+            self._previous = current
+            self._record_breaches(current, now)
+            self._publish()
+            return
+        settings, me = self._settings(), self._me()
+        decided = alert_rules.plan(
+            self._previous, current, now, me, settings, self._fired, self._trusted
+        )
+        fired = decided.alerts
+        for alert in fired:
+            self._store.mark_fired(alert.key, now)
+            self._fired.add(alert.key)
+        self._previous = current
+        if current.sources and all(s.ok for s in current.sources):
+            self._trusted = current
+        self._record_breaches(current, now)
+        self._schedule_wakeup(decided.wake_at)
+        if fired:
+            self._listener.alerts_fired(fired)
+        self._publish()
+
+    def _take_alerts(self) -> bool:
+        """Whether this process shows alerts now; on taking over, learn what was shown."""
+        owner = self._owns_alerts()
+        if owner and not self._was_owner:
+            # Another process may have shown alerts while this one could not.
+            self.load_fired()
+        self._was_owner = owner
+        return owner
+
+    def _record_breaches(self, current: Snapshot, now: datetime) -> None:
+        """History: the first time each ticket is seen breached, whoever is alerted."""
+        policy = self._settings().sla
+        for ticket in current.tickets:
+            if ticket.ref in self._breach_noted:
+                continue
+            if sla_state(ticket, policy, now) is SlaState.BREACHED:
+                self._store.note_breached(ticket.ref, now)
+                self._breach_noted.add(ticket.ref)
+
+    def _schedule_wakeup(self, instant: datetime | None) -> None:
+        """One one-shot job at the next instant an alert can fall due."""
+        if instant is None:
+            if self._scheduler.get_job(TIMER_JOB) is not None:
+                self._scheduler.remove_job(TIMER_JOB)
+            return
+        self._scheduler.add_job(
+            lambda: self._call_soon(self.evaluate),
+            "date",
+            run_date=instant,
+            id=TIMER_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
