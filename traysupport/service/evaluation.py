@@ -14,8 +14,7 @@ from datetime import datetime
 from traysupport.core import alerts as alert_rules
 from traysupport.core.model import Person, Snapshot
 from traysupport.core.sla import SlaState, sla_state
-from traysupport.service.model import FIRED_KEYS_KEPT, CallSoon, Clock, Scheduler, ServiceListener
-from traysupport.store import Store
+from traysupport.service.model import FIRED_KEYS_KEPT, ServiceListener, Wiring
 
 TIMER_JOB = "alert-timer"
 """The one-shot scheduler job that wakes the evaluation when an alert can fall due."""
@@ -27,11 +26,8 @@ class Evaluator:
     def __init__(
         self,
         *,
-        store: Store,
-        scheduler: Scheduler,
-        call_soon: CallSoon,
+        wiring: Wiring,
         listener: ServiceListener,
-        clock: Clock,
         snapshot: Callable[[], Snapshot],
         me: Callable[[], Person | None],
         settings: Callable[[], alert_rules.AlertSettings],
@@ -39,11 +35,9 @@ class Evaluator:
         owns_alerts: Callable[[], bool],
     ) -> None:
         """*snapshot*, *me* and *settings* give what is known now; *publish* tells the UI."""
-        self._store = store
-        self._scheduler = scheduler
-        self._call_soon = call_soon
+        self._store, self._scheduler = wiring.store, wiring.scheduler
+        self._call_soon, self._clock = wiring.call_soon, wiring.clock
         self._listener = listener
-        self._clock = clock
         self._snapshot = snapshot
         self._me = me
         self._settings = settings

@@ -23,6 +23,7 @@ from traysupport.service.model import (
     Scheduler,
     ServiceListener,
     ServiceState,
+    Wiring,
     new_action,
     utc_now,
 )
@@ -60,25 +61,20 @@ class SupportService:
         self._clock = clock
         self._settings = settings
         self._publisher = Publisher(listener, self.state)
+        wiring = Wiring(store, scheduler, call_soon, clock)
         self._poller = Poller(
             rotation=rotation,
             queue_source=queue_source,
-            store=store,
-            scheduler=scheduler,
-            call_soon=call_soon,
+            wiring=wiring,
             on_fetched=self._apply_fetch,
             settings=lambda: self._settings,
             poll=poll,
             me_hint=me_hint,
             fetch_me=fetch_me,
-            clock=clock,
         )
         self._evaluator = Evaluator(
-            store=store,
-            scheduler=scheduler,
-            call_soon=call_soon,
+            wiring=wiring,
             listener=listener,
-            clock=clock,
             snapshot=self._poller.snapshot,
             me=lambda: self._poller.me,
             settings=lambda: self._settings,
@@ -87,10 +83,7 @@ class SupportService:
         )
         self._outbox = OutboxSender(
             queue_source=queue_source,
-            store=store,
-            scheduler=scheduler,
-            call_soon=call_soon,
-            clock=clock,
+            wiring=wiring,
             people=lambda: self._poller.people,
             on_sent=lambda: self._poller.poll_soon("queue"),
             publish=self._publisher.publish,

@@ -20,7 +20,7 @@ from traysupport.sources.base import (
     UnavailableError,
     UnconfirmedError,
 )
-from traysupport.store import OutboxEntry
+from traysupport.store import OutboxEntry, Store
 
 CallSoon = Callable[[Callable[[], None]], None]
 Clock = Callable[[], datetime]
@@ -53,6 +53,17 @@ class Scheduler(Protocol):
 
     def remove_job(self, job_id: str) -> None:
         """Drop the job with this id (it must exist)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What every part of the service works with: the store (home thread only), the
+    scheduler its jobs run on, the home thread's `call_soon`, and the rules' clock."""
+
+    store: Store
+    scheduler: Scheduler
+    call_soon: CallSoon
+    clock: Clock
 
 
 class ActionError(Exception):

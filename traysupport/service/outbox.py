@@ -16,13 +16,10 @@ from traysupport.core.model import ActionKind, Person, UserAction
 from traysupport.service.model import (
     DONE_ACTIONS_KEPT,
     TRANSIENT_ERRORS,
-    CallSoon,
-    Clock,
-    Scheduler,
+    Wiring,
     utc_now,
 )
 from traysupport.sources.base import QueueSource, RateLimitedError, SourceError
-from traysupport.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +31,7 @@ class OutboxSender:
         self,
         *,
         queue_source: QueueSource,
-        store: Store,
-        scheduler: Scheduler,
-        call_soon: CallSoon,
-        clock: Clock,
+        wiring: Wiring,
         people: Callable[[], tuple[Person, ...]],
         on_sent: Callable[[], None],
         publish: Callable[[], None],
@@ -45,10 +39,8 @@ class OutboxSender:
         """*people* is the team (to name who acts); *on_sent* asks for a queue poll, which
         confirms a sent action; *publish* tells the UI that the outbox changed."""
         self._queue = queue_source
-        self._store = store
-        self._scheduler = scheduler
-        self._call_soon = call_soon
-        self._clock = clock
+        self._store, self._scheduler = wiring.store, wiring.scheduler
+        self._call_soon, self._clock = wiring.call_soon, wiring.clock
         self._people = people
         self._on_sent = on_sent
         self._publish = publish

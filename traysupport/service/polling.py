@@ -19,10 +19,8 @@ from traysupport.core.timefmt import format_clock, format_instant, local
 from traysupport.service.model import (
     SHIFT_WINDOW_AHEAD,
     SHIFT_WINDOW_BEHIND,
-    CallSoon,
-    Clock,
     PollSettings,
-    Scheduler,
+    Wiring,
     utc_now,
 )
 from traysupport.sources.base import (
@@ -32,7 +30,6 @@ from traysupport.sources.base import (
     SourceError,
     UnavailableError,
 )
-from traysupport.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -62,28 +59,23 @@ class Poller:
         *,
         rotation: RotationSource,
         queue_source: QueueSource,
-        store: Store,
-        scheduler: Scheduler,
-        call_soon: CallSoon,
+        wiring: Wiring,
         on_fetched: Callable[[str, Outcome], None],
         settings: Callable[[], alert_rules.AlertSettings],
         poll: PollSettings,
         me_hint: str,
         fetch_me: Callable[[], Person | None] | None,
-        clock: Clock,
     ) -> None:
         """*on_fetched* is called on the home thread with each scheduled poll's outcome."""
         self._rotation = rotation
         self._queue = queue_source
-        self._store = store
-        self._scheduler = scheduler
-        self._call_soon = call_soon
+        self._store, self._scheduler = wiring.store, wiring.scheduler
+        self._call_soon, self._clock = wiring.call_soon, wiring.clock
         self._on_fetched = on_fetched
         self._settings = settings
         self._poll = poll
         self._me_hint = me_hint
         self._fetch_me = fetch_me
-        self._clock = clock
         self.me: Person | None = None
         """Who the user is on the team, once known."""
         self._parts = {
