@@ -7,18 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from traysupport.core.alerts.settings import AlertSettings
-from traysupport.core.model import (
-    Alert,
-    Person,
-    Shift,
-    Snapshot,
-    Ticket,
-)
-from traysupport.core.rotation import ROLE_ORDER, current_shift, duty_span, my_future_shifts
-from traysupport.core.sla import (
-    SlaClock,
-    running_clock,
-)
+from traysupport.core.duty import duty
+from traysupport.core.model import Alert, Person, Shift, Snapshot, Ticket
+from traysupport.core.rotation import ROLE_ORDER, current_shift, my_future_shifts
+from traysupport.core.sla import SlaClock, running_clock
 from traysupport.core.timefmt import format_instant
 
 TITLE_LIMIT = 120
@@ -81,13 +73,12 @@ def make_context(snapshot: Snapshot, now: datetime, me: Person | None, s: AlertS
     if me is None:
         return Context(snapshot, now, None, s, None, None, (), clocks)
     shifts = snapshot.shifts
-    span = duty_span(shifts, me, now)
-    shift_now = current_shift(shifts, me, now)
+    status = duty(shifts, me, now)
+    shift_now = status.shift
     current = None
-    if span is not None:
-        start, end = utc(span[0]), utc(span[1])
-        first = current_shift(shifts, me, start) or shift_now
-        current = None if first is None else Span(start, end, first)
+    if status.start is not None and status.until is not None:
+        first = current_shift(shifts, me, status.start) or shift_now
+        current = None if first is None else Span(status.start, status.until, first)
     after = current.end if current is not None else now
     later = (sh for sh in my_future_shifts(shifts, me, now) if utc(sh.start) > after)
     upcoming = tuple(merge_spans(later))

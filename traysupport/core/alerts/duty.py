@@ -18,15 +18,8 @@ from traysupport.core.alerts.context import (
 )
 from traysupport.core.alerts.settings import AlertSettings
 from traysupport.core.alerts.wallclock import wall_instant
-from traysupport.core.model import (
-    Alert,
-    AlertAction,
-    AlertKind,
-    Role,
-)
-from traysupport.core.sla import (
-    urgency_order,
-)
+from traysupport.core.model import Alert, AlertAction, AlertKind, Role
+from traysupport.core.sla import urgency_order
 from traysupport.core.timefmt import format_clock, format_relative, local
 
 _ENDING_KEYS_SHOWN = 5

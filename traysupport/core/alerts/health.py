@@ -5,20 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC
 
-from traysupport.core.alerts.context import (
-    Candidate,
-    Context,
-    clip,
-    when,
-)
+from traysupport.core.alerts.context import Candidate, Context, clip, when
 from traysupport.core.alerts.settings import AlertSettings
-from traysupport.core.model import (
-    Alert,
-    AlertKind,
-    Snapshot,
-    SourceStatus,
-    Urgency,
-)
+from traysupport.core.model import Alert, AlertKind, Snapshot, SourceStatus, Urgency
 
 
 def _down(status: SourceStatus, settings: AlertSettings) -> bool:

@@ -7,26 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain
 
-from traysupport.core.alerts.context import (
-    Candidate,
-    Context,
-    make_context,
-    utc,
-)
+from traysupport.core.alerts.context import Candidate, Context, make_context, utc
 from traysupport.core.alerts.duty import duty_ending, duty_instants, duty_soon, duty_started
 from traysupport.core.alerts.health import source_down, source_recovered
 from traysupport.core.alerts.settings import AlertSettings
 from traysupport.core.alerts.shifts import shift_changed
 from traysupport.core.alerts.tickets import new_tickets, sla_alerts, ticket_instants
 from traysupport.core.alerts.wallclock import quiet_end
-from traysupport.core.model import (
-    Alert,
-    Person,
-    Priority,
-    Snapshot,
-    Urgency,
-    require_aware,
-)
+from traysupport.core.model import Alert, Person, Priority, Snapshot, Urgency, require_aware
 from traysupport.core.timefmt import local
 
 _URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.NORMAL: 1, Urgency.LOW: 2}

@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from traysupport.core.model import (
-    require_aware,
-)
-from traysupport.core.sla import (
-    SlaPolicy,
-)
+from traysupport.core.model import require_aware
+from traysupport.core.sla import SlaPolicy
 
 
 @dataclass(frozen=True, slots=True)

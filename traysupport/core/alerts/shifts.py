@@ -7,20 +7,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import chain
 
-from traysupport.core.alerts.context import (
-    Candidate,
-    Context,
-    role_text,
-    utc,
-    when,
-)
-from traysupport.core.model import (
-    Alert,
-    AlertKind,
-    Person,
-    Shift,
-    Snapshot,
-)
+from traysupport.core.alerts.context import Candidate, Context, role_text, utc, when
+from traysupport.core.model import Alert, AlertKind, Person, Shift, Snapshot
 from traysupport.core.rotation import my_future_shifts
 
 _CHANGES_SHOWN = 5

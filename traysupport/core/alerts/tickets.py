@@ -5,27 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from traysupport.core.alerts.context import (
-    Candidate,
-    Context,
-    clip,
-    utc,
-    when,
-)
+from traysupport.core.alerts.context import Candidate, Context, clip, utc, when
 from traysupport.core.alerts.settings import AlertSettings
-from traysupport.core.model import (
-    Alert,
-    AlertAction,
-    AlertKind,
-    Person,
-    Priority,
-    Ticket,
-    Urgency,
-)
-from traysupport.core.sla import (
-    SlaClock,
-    SlaState,
-)
+from traysupport.core.model import Alert, AlertAction, AlertKind, Person, Priority, Ticket, Urgency
+from traysupport.core.sla import SlaClock, SlaState
 from traysupport.core.timefmt import format_relative
 
 _TICKET_ACTIONS = (AlertAction.ACKNOWLEDGE, AlertAction.SNOOZE, AlertAction.OPEN)
