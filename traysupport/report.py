@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from traysupport.core.duty import duty
+from traysupport.core.duty import Duty, duty
 from traysupport.core.model import Person, Shift, Ticket
 from traysupport.core.sla import SlaPolicy, breach_at, sla_state, time_left, urgency_order
 from traysupport.core.timefmt import format_duration, format_instant
@@ -130,25 +130,32 @@ def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
     elif me is None:
         lines.append("You: not found on the team (set `me` in the config to your id or email)")
     else:
-        until, nxt = status.until, status.next_shift
-        if until is not None:
-            lines.append(
-                f"You ({me.name}): ON DUTY until {format_instant(until, tz, now)}"
-                f" ({format_duration(until - now)} left)"
-            )
-        else:
-            lines.append(f"You ({me.name}): off duty")
-        if nxt is not None:
-            lines.append(
-                f"Your next shift: {format_instant(nxt.start, tz, now)} → "
-                f"{format_instant(nxt.end, tz, now)} as {nxt.role}"
-                f" (in {format_duration(nxt.start - now)})"
-            )
+        lines += _my_duty_lines(me, status, tz, now)
     who = ", ".join(
         f"{s.person.name} ({s.role}, until {format_instant(s.end, tz, now)})" for s in status.on_now
     )
     lines.append(f"On duty now: {who or 'nobody'}")
     return lines
+
+
+def _my_duty_lines(me: Person, status: Duty, tz: tzinfo, now: datetime) -> list[str]:
+    """My duty and next shift, with the role and "none scheduled" as the tray menu says them."""
+    until, nxt = status.until, status.next_shift
+    if until is None:
+        lines = [f"You ({me.name}): off duty"]
+    else:
+        lines = [
+            f"You ({me.name}): ON DUTY as {status.role} until {format_instant(until, tz, now)}"
+            f" ({format_duration(until - now)} left)"
+        ]
+    if nxt is None:
+        return [*lines, "Your next shift: none scheduled"]
+    return [
+        *lines,
+        f"Your next shift: {format_instant(nxt.start, tz, now)} → "
+        f"{format_instant(nxt.end, tz, now)} as {nxt.role}"
+        f" (in {format_duration(nxt.start - now)})",
+    ]
 
 
 def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
