@@ -1,7 +1,7 @@
 """End-of-shift handover: which tickets I pass on, to whom, and the note the ticket tool gets.
 
 The recipient defaults to whoever is next on duty when my duty ends
-(`rotation.next_after`); the UI lets the user pick someone else. The note is plain text,
+(`duty.Duty.on_next`); the UI lets the user pick someone else. The note is plain text,
 bounded in length so no ticket tool rejects it for size.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from traysupport.core.duty import duty
 from traysupport.core.model import Person, Snapshot, Ticket
-from traysupport.core.rotation import next_after
 from traysupport.core.sla import SlaPolicy, urgency_order
 from traysupport.core.timefmt import format_instant, format_utc_offset
 
@@ -33,7 +33,7 @@ def plan_handover(snapshot: Snapshot, me: Person, now: datetime, policy: SlaPoli
     mine = [t for t in snapshot.tickets if t.assignee is not None and t.assignee.id == me.id]
     return HandoverPlan(
         giver=me,
-        recipient=next_after(snapshot.shifts, me, now),
+        recipient=duty(snapshot.shifts, me, now).on_next,
         tickets=tuple(urgency_order(mine, policy, now)),
     )
 
