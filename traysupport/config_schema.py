@@ -1,10 +1,11 @@
 """The settings schema: every setting declared once, with its kind, default and help.
 
-Each section is a frozen dataclass and each setting one field declared with `setting`,
-carrying its kind (TOML type, bounds or choices, how to read and write it) and help
-text; the dotted key is ``section.field``. The flat `SETTINGS` table, validation,
-``describe()`` and the settings dialog all derive from these declarations, so adding a
-setting is adding one field, and adding a source provider is one `PROVIDERS` entry.
+Each section is a frozen dataclass and each setting one field declared with `setting`
+(from `traysupport.sources.settings`, with the kinds: TOML type, bounds or choices, how
+to read and write it) and help text; the dotted key is ``section.field``. The flat
+`SETTINGS` table, validation, ``describe()`` and the settings dialog all derive from
+these declarations, so adding a setting is adding one field, and adding a source
+provider is one `PROVIDERS` entry.
 
 Values are typed: durations are timedeltas, clock times ``datetime.time``, the zone a
 ``ZoneInfo`` or None for the system zone (which ``datetime.astimezone(None)`` takes).
@@ -16,283 +17,76 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import os
-import re
-from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from traysupport.sources.settings import (
+    Choice,
+    ClockRange,
+    ClockTime,
+    Duration,
+    DurationList,
+    Flag,
+    InvalidValueError,
+    Kind,
+    Number,
+    OptionalDuration,
+    Real,
+    Setting,
+    SettingMeta,
+    Text,
+    TimeZone,
+    Url,
+    setting,
+    setting_rows,
+    toml_text,
+)
+
+# The kinds live below sources/ so that a provider can declare its settings with them;
+# they stay importable from here, where the app's settings are declared.
+__all__ = [
+    "CONFIG_VERSION",
+    "PROVIDERS",
+    "SECTIONS",
+    "SETTINGS",
+    "AlertsSettings",
+    "Choice",
+    "ClockRange",
+    "ClockTime",
+    "Config",
+    "Duration",
+    "DurationList",
+    "Flag",
+    "InvalidValueError",
+    "Kind",
+    "Number",
+    "OptionalDuration",
+    "PollSettings",
+    "Provider",
+    "QueueSettings",
+    "Real",
+    "RotationSettings",
+    "Setting",
+    "SettingMeta",
+    "SlaSettings",
+    "Text",
+    "TimeZone",
+    "UiSettings",
+    "Url",
+    "build",
+    "flatten",
+    "providers_for",
+    "setting",
+    "system_zone",
+    "toml_text",
+]
 
 CONFIG_VERSION = 1
 """Bump when a setting is renamed or changes meaning, with a migration in config.py."""
-
-_T = TypeVar("_T")
-_META = "traysupport.setting"
-
-
-class InvalidValueError(Exception):
-    """A value a kind refuses: what is wrong with it, and how to fix it."""
-
-    def __init__(self, problem: str, fix: str) -> None:
-        super().__init__(f"{problem}; {fix}")
-        self.problem = problem
-        self.fix = fix
-
-
-def toml_text(value: object) -> str:
-    """*value* written as TOML (the subset settings use; others as their repr)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        escapes = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n"}
-        escapes |= {"\f": "\\f", "\r": "\\r"}
-        return '"' + "".join(escapes.get(c, _control(c)) for c in value) + '"'
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_text(v) for v in value) + "]"
-    return repr(value)
-
-
-def _control(c: str) -> str:
-    return f"\\u{ord(c):04X}" if ord(c) < 0x20 or ord(c) == 0x7F else c
-
-
-def _hint(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {toml_text(close[0])}?)" if close else ""
-
-
-# --- kinds: what a setting holds, how it reads from TOML and writes back --------------
-
-
-class Kind(ABC, Generic[_T]):
-    """The type of a setting: parse a TOML value (or raise `InvalidValueError`) and dump one."""
-
-    label = ""
-
-    @abstractmethod
-    def parse(self, raw: object) -> _T:
-        """The typed value of TOML value *raw*."""
-
-    def dump(self, value: _T) -> object:
-        """*value* as a TOML value."""
-        return value
-
-
-class Text(Kind[str]):
-    """Free text, or a name matching *pattern*."""
-
-    def __init__(self, pattern: str = "", rule: str = "") -> None:
-        self.pattern, self.rule = pattern, rule
-        self.label = "text" if not pattern else f"name ({rule})"
-
-    def parse(self, raw: object) -> str:
-        if not isinstance(raw, str):
-            raise InvalidValueError("is not text", 'put it in double quotes, e.g. "text"')
-        if self.pattern and not re.fullmatch(self.pattern, raw):
-            raise InvalidValueError("is not a valid name", f"use {self.rule}")
-        return raw
-
-
-class Url(Kind[str]):
-    """An http(s) URL, or "" for none."""
-
-    label = 'http(s) URL or ""'
-
-    def parse(self, raw: object) -> str:
-        if not isinstance(raw, str) or not re.fullmatch(r"(https?://[^\s/]+\S*)?", raw):
-            raise InvalidValueError(
-                "is not an http(s) URL", 'write it like "https://support.example.com"'
-            )
-        return raw
-
-
-class Choice(Kind[str]):
-    """One of a fixed set of names."""
-
-    def __init__(self, choices: tuple[str, ...]) -> None:
-        self.choices = choices
-        self.label = "one of " + ", ".join(choices)
-
-    def parse(self, raw: object) -> str:
-        if raw not in self.choices:
-            word = raw if isinstance(raw, str) else ""
-            names = ", ".join(toml_text(c) for c in self.choices)
-            raise InvalidValueError(
-                "is not a known choice", f"use one of {names}{_hint(word, [*self.choices])}"
-            )
-        return str(raw)
-
-
-class Flag(Kind[bool]):
-    """true or false."""
-
-    label = "true/false"
-
-    def parse(self, raw: object) -> bool:
-        if not isinstance(raw, bool):
-            raise InvalidValueError("is not true or false", "write true or false, without quotes")
-        return raw
-
-
-class Number(Kind[int]):
-    """A whole number within bounds."""
-
-    def __init__(self, low: int, high: int, unit: str = "") -> None:
-        self.low, self.high = low, high
-        self.label = f"{unit or 'integer'} {low}..{high}"
-
-    def parse(self, raw: object) -> int:
-        between = f"set it between {self.low} and {self.high}"
-        if not isinstance(raw, int) or isinstance(raw, bool):
-            raise InvalidValueError("is not a whole number", f"{between}, without quotes")
-        if raw < self.low:
-            raise InvalidValueError(f"is below the minimum {self.low}", between)
-        if raw > self.high:
-            raise InvalidValueError(f"is above the maximum {self.high}", between)
-        return raw
-
-
-class Real(Kind[float]):
-    """A number (fractions allowed) within bounds."""
-
-    def __init__(self, low: float, high: float) -> None:
-        self.low, self.high = low, high
-        self.label = f"number {low}..{high}"
-
-    def parse(self, raw: object) -> float:
-        between = f"set it between {self.low} and {self.high}"
-        if not isinstance(raw, int | float) or isinstance(raw, bool):
-            raise InvalidValueError("is not a number", f"{between}, without quotes")
-        if not self.low <= raw <= self.high:  # written so that nan fails too
-            where = f"below the minimum {self.low}" if raw < self.low else "out of range"
-            where = f"above the maximum {self.high}" if raw > self.high else where
-            raise InvalidValueError(f"is {where}", between)
-        return float(raw)
-
-
-class Duration(Kind[timedelta]):
-    """A whole number of seconds or minutes within bounds, as a timedelta."""
-
-    def __init__(self, unit: str, low: int, high: int) -> None:
-        self.unit, self.number = unit, Number(low, high, unit)
-        self.label = self.number.label
-
-    def parse(self, raw: object) -> timedelta:
-        return timedelta(**{self.unit: self.number.parse(raw)})
-
-    def dump(self, value: timedelta) -> object:
-        return int(value / timedelta(**{self.unit: 1}))
-
-
-class OptionalDuration(Kind[timedelta | None]):
-    """Like `Duration`, where 0 means off (None)."""
-
-    def __init__(self, unit: str, high: int) -> None:
-        self.duration = Duration(unit, 0, high)
-        self.label = f"{self.duration.label} (0: off)"
-
-    def parse(self, raw: object) -> timedelta | None:
-        return self.duration.parse(raw) or None
-
-    def dump(self, value: timedelta | None) -> object:
-        return 0 if value is None else self.duration.dump(value)
-
-
-class DurationList(Kind[tuple[timedelta, ...]]):
-    """A list of whole minutes (or seconds) within bounds."""
-
-    def __init__(self, unit: str, low: int, high: int) -> None:
-        self.duration = Duration(unit, low, high)
-        self.label = f"list of {self.duration.label}"
-
-    def parse(self, raw: object) -> tuple[timedelta, ...]:
-        if not isinstance(raw, list):
-            raise InvalidValueError(
-                f"is not a list of {self.duration.unit}", "write it like [60, 15]"
-            )
-        values = []
-        for n, item in enumerate(raw, 1):
-            try:
-                values.append(self.duration.parse(item))
-            except InvalidValueError as exc:
-                problem = f"has item {n} = {toml_text(item)} that {exc.problem}"
-                raise InvalidValueError(problem, exc.fix) from None
-        return tuple(values)
-
-    def dump(self, value: tuple[timedelta, ...]) -> object:
-        return [self.duration.dump(v) for v in value]
-
-
-_CLOCK = r"([01]\d|2[0-3]):([0-5]\d)"
-
-
-class ClockTime(Kind[time | None]):
-    """A time of day "HH:MM" (24-hour), or "" for off."""
-
-    label = 'time "HH:MM" or ""'
-
-    def parse(self, raw: object) -> time | None:
-        match = re.fullmatch(_CLOCK, raw) if isinstance(raw, str) else None
-        if raw == "":
-            return None
-        if match is None:
-            raise InvalidValueError(
-                "is not a time of day", 'write it as "HH:MM" (24-hour) in quotes, or ""'
-            )
-        return time(int(match[1]), int(match[2]))
-
-    def dump(self, value: time | None) -> object:
-        return "" if value is None else value.strftime("%H:%M")
-
-
-class ClockRange(Kind[tuple[time, time] | None]):
-    """A daily span "HH:MM-HH:MM" (it may cross midnight), or "" for none."""
-
-    label = '"HH:MM-HH:MM" or ""'
-
-    def parse(self, raw: object) -> tuple[time, time] | None:
-        match = re.fullmatch(f"{_CLOCK}-{_CLOCK}", raw) if isinstance(raw, str) else None
-        if raw == "":
-            return None
-        fix = 'write it as "HH:MM-HH:MM", e.g. "22:00-07:00", or "" for none'
-        if match is None:
-            raise InvalidValueError("is not a span of hours", fix)
-        start, end = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
-        if start == end:
-            raise InvalidValueError("starts and ends at the same time", fix)
-        return start, end
-
-    def dump(self, value: tuple[time, time] | None) -> object:
-        return "" if value is None else "-".join(t.strftime("%H:%M") for t in value)
-
-
-class TimeZone(Kind[ZoneInfo | None]):
-    """An IANA zone name, or "" for the system's zone."""
-
-    label = 'IANA time zone or ""'
-
-    def parse(self, raw: object) -> ZoneInfo | None:
-        if raw == "":
-            return None
-        try:
-            if isinstance(raw, str):
-                return ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass  # OSError: a folder of zones such as "America"
-        word = raw if isinstance(raw, str) else ""
-        fix = 'use an IANA name such as "Europe/Berlin", or "" for the system zone'
-        raise InvalidValueError(
-            "is not a known time zone", fix + _hint(word, sorted(available_timezones()))
-        )
-
-    def dump(self, value: ZoneInfo | None) -> object:
-        return "" if value is None else value.key
-
 
 # --- providers ------------------------------------------------------------------------
 
@@ -330,21 +124,6 @@ def providers_for(section: str) -> tuple[str, ...]:
 
 
 # --- the schema -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SettingMeta:
-    """What `setting` attaches to a field."""
-
-    kind: Kind[Any]
-    help: str
-    name: str
-    """The key in TOML ("" for the field's name); it carries the unit, the field not."""
-
-
-def setting(kind: Kind[_T], default: _T, help: str, name: str = "") -> _T:
-    """Declare one setting as a dataclass field (TOML key *name*, default: the field's)."""
-    return field(default=default, metadata={_META: SettingMeta(kind, help, name)})
 
 
 _SECRET_NAME = Text(r"[A-Za-z0-9_-]+", "letters, digits, - and _")
@@ -542,42 +321,7 @@ class Config:
 # --- the flat table, derived ----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """One row of the schema."""
-
-    key: str
-    """Dotted TOML key, e.g. "poll.queue_seconds"."""
-    attr: str
-    """Dotted attribute path in a `Config`, e.g. "poll.queue_interval"."""
-    kind: Kind[Any]
-    default: Any
-    help: str
-
-    @property
-    def section(self) -> str:
-        """The TOML table the setting lives in ("" for the top level)."""
-        return self.key.rpartition(".")[0]
-
-    @property
-    def name(self) -> str:
-        """The key within its table."""
-        return self.key.rpartition(".")[2]
-
-
-def _rows(section: object, prefix: str) -> list[Setting]:
-    rows = []
-    for f in dataclasses.fields(section):  # type: ignore[arg-type]
-        meta = f.metadata.get(_META)
-        if meta is None:  # a field without metadata is a section
-            rows += _rows(getattr(section, f.name), f"{f.name}.")
-        else:
-            key, attr = prefix + (meta.name or f.name), prefix + f.name
-            rows.append(Setting(key, attr, meta.kind, f.default, meta.help))
-    return rows
-
-
-SETTINGS: dict[str, Setting] = {s.key: s for s in _rows(Config(), "")}
+SETTINGS: dict[str, Setting] = {s.key: s for s in setting_rows(Config())}
 """Every setting by dotted TOML key, in declaration order."""
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(s.section for s in SETTINGS.values() if s.section))
 
