@@ -1,0 +1,143 @@
+"""The queue window's header: my duty and its countdown, who is on, and the banners.
+
+The texts are plain functions of the state and the time, so they are tested without
+widgets; `DutyHeader` owns the labels that show them and restyles only on change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from traysupport.core.duty import duty
+from traysupport.core.timefmt import format_clock, format_duration, format_instant, local
+from traysupport.service import ServiceState
+from traysupport.ui.presenter import on_now_line
+
+
+def _when(instant: datetime, now: datetime, tz: Any) -> str:
+    """A clock time today, else weekday and time ("17:00", "Tue 09:00")."""
+    if local(instant, tz).date() == local(now, tz).date():
+        return format_clock(instant, tz)
+    return format_instant(instant, tz, now)
+
+
+def duty_summary(state: ServiceState, now: datetime) -> tuple[str, str, bool]:
+    """(headline, countdown, on duty) for the window's header."""
+    tz = state.settings.tz
+    if state.me is None:
+        if not state.snapshot.people:
+            return ("Waiting for the rotation…", "", False)
+        return ("You are not on the team", "set “me” in Settings", False)
+    status = duty(state.snapshot.shifts, state.me, now)
+    if status.until is not None:
+        role = f" · {status.role}" if status.role is not None else ""
+        left = format_duration(status.until - now)
+        return (f"On duty{role}", f"until {_when(status.until, now, tz)} · {left} left", True)
+    upcoming = status.next_shift
+    if upcoming is None:
+        return ("Off duty", "no shift scheduled", False)
+    wait = format_duration(upcoming.start - now)
+    return ("Off duty", f"next shift {_when(upcoming.start, now, tz)} · in {wait}", False)
+
+
+def on_now_text(state: ServiceState, now: datetime) -> str:
+    """Who is on duty now, as the tray menu says it: "On now: you (primary), Mei (shadow)"."""
+    return on_now_line(duty(state.snapshot.shifts, state.me, now))
+
+
+def stale_text(state: ServiceState, now: datetime) -> str:
+    """The offline banner's text, or "" while every source answers (or has yet to try)."""
+    failing = [s for s in state.snapshot.sources if not s.ok and s.failures > 0]
+    if not failing:
+        return ""
+    errors = "; ".join(f"{s.name}: {_clip(s.error or 'not answering')}" for s in failing)
+    known = [s.last_ok_at for s in failing if s.last_ok_at is not None]
+    if not known:
+        return f"Offline — no data yet ({errors})"
+    return f"Offline — showing data from {_when(min(known), now, state.settings.tz)} ({errors})"
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    """Server text on one line and of a bounded length, for a label that must stay small."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def plain_label(
+    text: str = "", *, bold: bool = False, muted: bool = False, parent: QWidget | None = None
+) -> QLabel:
+    """A label that shows its text literally: server text is never markup."""
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    if bold:
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+    if muted:
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+def banner(kind: str) -> tuple[QFrame, QLabel]:
+    """A hidden coloured strip ("demo" or "stale") and the label that carries its text."""
+    frame = QFrame()
+    frame.setObjectName(f"{kind}-banner")
+    colours = {
+        "demo": ("#e8f0fe", "#aecbfa", "#174ea6"),
+        "stale": ("#fff4d6", "#f0c36d", "#5c3b00"),
+    }
+    back, border, ink = colours[kind]
+    name = f"QFrame#{kind}-banner"
+    frame.setStyleSheet(
+        f"{name} {{ background: {back}; border: 1px solid {border}; border-radius: 4px; }}"
+        f" {name} QLabel {{ color: {ink}; }}"
+    )
+    layout = QHBoxLayout(frame)
+    layout.setContentsMargins(8, 4, 8, 4)
+    label = plain_label(parent=frame)
+    label.setWordWrap(True)
+    layout.addWidget(label, 1)
+    frame.hide()
+    return frame, label
+
+
+class DutyHeader:
+    """The header's labels (duty dot, headline, countdown, who is on) and the offline banner.
+
+    Not a widget of its own: its layout goes into the window's, as it always did.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        self.layout = QVBoxLayout()
+        self.layout.setSpacing(2)
+        line = QHBoxLayout()
+        self.duty_dot = plain_label(parent=parent)
+        self.duty_dot.setFixedSize(10, 10)
+        self.duty_label = plain_label(bold=True)
+        self.countdown_label = plain_label()
+        line.addWidget(self.duty_dot)
+        line.addWidget(self.duty_label)
+        line.addStretch(1)
+        line.addWidget(self.countdown_label)
+        self.layout.addLayout(line)
+        self.on_now_label = plain_label(muted=True)
+        self.layout.addWidget(self.on_now_label)
+        self.stale_banner, self.stale_label = banner("stale")
+
+    def show(self, state: ServiceState, now: datetime) -> None:
+        """Say my duty, who is on, and whether the data is stale, at *now*."""
+        headline, countdown, on_duty = duty_summary(state, now)
+        self.duty_label.setText(headline)
+        self.countdown_label.setText(countdown)
+        dot = f"background: {'#1e8e3e' if on_duty else '#9aa0a6'}; border-radius: 5px;"
+        if self.duty_dot.styleSheet() != dot:  # restyling every second would be waste
+            self.duty_dot.setStyleSheet(dot)
+        self.on_now_label.setText(on_now_text(state, now))
+        stale = stale_text(state, now)
+        self.stale_label.setText(stale)
+        self.stale_banner.setVisible(bool(stale))
