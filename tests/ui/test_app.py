@@ -604,7 +604,8 @@ def test_a_signal_quits_the_app_with_the_handover_dialog_and_a_message_box_open(
 def test_garbage_is_swept_only_while_no_window_is_shown(
     qtbot: QtBot, running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from traysupport import latency, tray_app
+    from traysupport import latency
+    from traysupport.ui import tray_app
 
     swept: list[bool] = []
     monkeypatch.setattr(latency, "sweep", lambda: swept.append(True) or 0.0)
