@@ -39,9 +39,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from traysupport import __version__, latency, paths
 from traysupport.home_control import HomeControl
 from traysupport.ui import icons
+from traysupport.ui.app_listener import AppListener
 from traysupport.ui.single_instance import SingleInstance
 from traysupport.ui.tray import TrayIcon
-from traysupport.ui.tray_app import AppListener, Hooks, TrayApp, message_box
+from traysupport.ui.tray_app import Hooks, TrayApp, message_box
 
 if TYPE_CHECKING:
     from traysupport import runtime
