@@ -43,6 +43,7 @@ from traysupport.core.model import (
 from traysupport.core.sla import SlaState, urgency_order
 from traysupport.service import ServiceState
 from traysupport.store import OutboxEntry, OutboxState
+from traysupport.ui.queue_cells import plain_tooltip
 from traysupport.ui.queue_model import (
     OUTBOX_ROLE,
     SLA_STATE_ROLE,
@@ -50,7 +51,6 @@ from traysupport.ui.queue_model import (
     Column,
     QueueFilter,
     QueueModel,
-    plain_tooltip,
 )
 
 DISPLAY = Qt.ItemDataRole.DisplayRole

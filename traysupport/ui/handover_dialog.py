@@ -46,7 +46,7 @@ from traysupport.core.timefmt import format_clock, format_duration, format_insta
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.store import OutboxState
 from traysupport.ui.ports import SupportControl
-from traysupport.ui.queue_model import PlainTextDelegate
+from traysupport.ui.queue_cells import PlainTextDelegate
 
 log = logging.getLogger(__name__)
 

@@ -11,49 +11,56 @@ due, a snooze ran out).
 Filters (Mine / Unassigned / All) live inside the model rather than in a proxy: a list
 comprehension over precomputed rows is far cheaper than a proxy mapping 10,000 rows.
 
-The two delegates at the end draw this table's cells: the priority chip, and tooltips
-shown as plain text.
+The rows themselves are made in `queue_rows` (pure, on any thread); the cells are drawn
+by the delegates in `queue_cells`.
 """
 
 from __future__ import annotations
 
 import bisect
-import html
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRect,
-    Qt,
-)
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QFontMetrics,
-    QGuiApplication,
-    QHelpEvent,
-    QPainter,
-    QPalette,
-)
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QToolTip,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
-from traysupport.core.model import ActionKind, Person, Priority, Ticket, TicketStatus
-from traysupport.core.sla import SlaClock, SlaState, running_clock
-from traysupport.core.timefmt import format_duration, format_instant
+from traysupport.core.model import Person, Ticket
+from traysupport.core.sla import SlaState
+from traysupport.core.timefmt import format_instant
 from traysupport.service import ServiceState
 from traysupport.store import OutboxEntry, OutboxState
+from traysupport.ui.queue_rows import (
+    PENDING_TEXT,
+    STATUS_TEXT,
+    ChangeMarks,
+    Row,
+    Rows,
+    age_text,
+    build_rows,
+    change_marks,
+    entry_tip,
+    sla_text,
+    state_text,
+)
+
+__all__ = [
+    "OUTBOX_ROLE",
+    "PENDING_TEXT",
+    "SLA_STATE_ROLE",
+    "STATUS_TEXT",
+    "TICKET_ROLE",
+    "ChangeMarks",
+    "Column",
+    "QueueFilter",
+    "QueueModel",
+    "Rows",
+    "age_text",
+    "build_rows",
+    "change_marks",
+    "sla_text",
+    "state_text",
+]
 
 TICKET_ROLE = Qt.ItemDataRole.UserRole + 1
 """The row's `Ticket`."""
@@ -98,14 +105,6 @@ class QueueFilter(StrEnum):
     ALL = "all"
 
 
-STATUS_TEXT = {
-    TicketStatus.NEW: "New",
-    TicketStatus.ACKNOWLEDGED: "Acknowledged",
-    TicketStatus.IN_PROGRESS: "In progress",
-    TicketStatus.WAITING: "Waiting",
-}
-PENDING_TEXT = {ActionKind.ACKNOWLEDGE: "Acknowledging…", ActionKind.HAND_OVER: "Handing over…"}
-
 # Fixed light tints with dark text on top: readable under a light and a dark palette alike.
 _ROW_TINT = {
     SlaState.WARNING: QBrush(QColor("#fff4d6")),
@@ -119,146 +118,8 @@ _TINTED_INK = QBrush(QColor("#1f1f1f"))
 _FAILED_INK = QBrush(QColor("#b3261e"))
 
 
-class _Row(NamedTuple):
-    """Everything a row shows that does not depend on the time."""
-
-    ticket: Ticket
-    priority: str
-    key: str
-    title: str
-    assignee: str
-    assignee_id: str | None
-    clock: SlaClock | None
-    entry: OutboxEntry | None
-    snoozed_until: datetime | None
-
-
-def _pick_entry(current: OutboxEntry | None, new: OutboxEntry) -> OutboxEntry:
-    """Which of two actions on one ticket to show: a failure (the user must act), else the later."""
-    if current is None:
-        return new
-    if (current.state is OutboxState.FAILED) != (new.state is OutboxState.FAILED):
-        return current if current.state is OutboxState.FAILED else new
-    return new
-
-
-def _entries_by_ticket(state: ServiceState) -> dict[tuple[str, str], OutboxEntry]:
-    """The action to show per (source, ticket id): `pending_for`, for all tickets in one pass."""
-    shown: dict[tuple[str, str], OutboxEntry] = {}
-    for entry in state.outbox:
-        if entry.action.kind is ActionKind.SNOOZE:
-            continue  # local only; shown through the snooze itself
-        where = (entry.action.source, entry.action.ticket_id)
-        shown[where] = _pick_entry(shown.get(where), entry)
-    return shown
-
-
-_NO_DEADLINE = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _order_key(row: _Row) -> tuple[bool, datetime, int, datetime, str]:
-    """`core.sla.urgency_order`'s key, from the clock computed once per row.
-
-    Ordering by the deadline is ordering by time left at any `now`, so the order does
-    not change as time passes and `tick` never has to move rows.
-    """
-    ticket, clock = row.ticket, row.clock
-    # Any constant will do without a clock: the flag before it already sets those apart.
-    due = _NO_DEADLINE if clock is None else clock.breach_at
-    return (clock is None, due, ticket.priority.value, ticket.created_at, ticket.ref)
-
-
-Rows = list[_Row]
-"""What `build_rows` makes, and `QueueModel.set_state` may be handed ready-made."""
-ChangeMarks = tuple[list[datetime], list[int]]
-"""What `change_marks` makes: instants in order, and the row that changes at each."""
-
-
-def build_rows(state: ServiceState, now: datetime) -> Rows:
-    """One row per ticket, most urgent first (pure: any thread may build them)."""
-    policy = state.settings.sla
-    entries = _entries_by_ticket(state)
-    snoozes = {ref: until for ref, until in state.settings.snoozed if until > now}
-    me_id = None if state.me is None else state.me.id
-    rows = []
-    for t in state.snapshot.tickets:
-        who = t.assignee
-        rows.append(
-            _Row(
-                t,
-                t.priority.label,
-                t.key,
-                t.title,
-                "" if who is None else "You" if who.id == me_id else who.name,
-                None if who is None else who.id,
-                running_clock(t, policy),
-                entries.get((t.source, t.id)),
-                snoozes.get(t.ref),
-            )
-        )
-    rows.sort(key=_order_key)
-    return rows
-
-
-def change_marks(rows: Rows) -> ChangeMarks:
-    """When each row's look changes (a warning, a breach, a snooze's end), in time order,
-    with the row's index: what `QueueModel.tick` repaints. Pure: any thread may make it."""
-    marks = sorted(
-        (instant, i)
-        for i, r in enumerate(rows)
-        for instant in (
-            *((r.clock.warn_at, r.clock.breach_at) if r.clock else ()),
-            *((r.snoozed_until,) if r.snoozed_until else ()),
-        )
-    )
-    return [m[0] for m in marks], [m[1] for m in marks]
-
-
 def _is(ticket: Ticket, ref: str) -> bool:
     return ref in (ticket.ref, ticket.id, ticket.key)
-
-
-def sla_text(clock: SlaClock | None, now: datetime) -> str:
-    """The countdown: "12 min", "breached 3 min ago", or "—" without a running SLA."""
-    if clock is None:
-        return "—"
-    left = clock.breach_at - now
-    if left > timedelta(0):
-        return format_duration(left)
-    if -left < timedelta(seconds=1):
-        return "breached just now"
-    return f"breached {format_duration(-left)} ago"
-
-
-def age_text(created_at: datetime, now: datetime) -> str:
-    """A ticket's age in its largest unit: "<1 min", "12 min", "3 h", "2 d"."""
-    age = now - created_at
-    if age < timedelta(minutes=1):
-        return "<1 min"
-    return " ".join(format_duration(age).split()[:2])
-
-
-def state_text(row: _Row, now: datetime) -> str:
-    """The State column: the action in flight or failed, a snooze, else the ticket's status."""
-    entry = row.entry
-    if entry is not None:
-        if entry.state is OutboxState.FAILED:
-            return f"Failed: {entry.last_error or 'refused'} — Retry"
-        return PENDING_TEXT.get(entry.action.kind, "Sending…")
-    if row.snoozed_until is not None and row.snoozed_until > now:
-        return "Snoozed"
-    return STATUS_TEXT.get(row.ticket.status, str(row.ticket.status))
-
-
-def _entry_tip(entry: OutboxEntry, tz: Any, now: datetime) -> str:
-    """What the user needs to know about an unconfirmed action, for its tooltip."""
-    what = "Acknowledge" if entry.action.kind is ActionKind.ACKNOWLEDGE else "Hand over"
-    if entry.state is OutboxState.FAILED:
-        return f"{what} failed: {entry.last_error}\nSelect the ticket and press Retry (Ctrl+R)."
-    if entry.last_error:
-        again = format_instant(entry.next_attempt_at, tz, now)
-        return f"{what}: the last try failed ({entry.last_error}); trying again at {again}."
-    return f"{what}: waiting for the ticket tool to confirm."
 
 
 class QueueModel(QAbstractTableModel):
@@ -266,8 +127,8 @@ class QueueModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[_Row] = []
-        self._visible: list[_Row] = []
+        self._rows: list[Row] = []
+        self._visible: list[Row] = []
         self._filter = QueueFilter.ALL
         self._me: Person | None = None
         self._tz: Any = None
@@ -439,11 +300,11 @@ class QueueModel(QAbstractTableModel):
             return self._sla_state(row)
         return None
 
-    def _sla_state(self, row: _Row) -> SlaState:
+    def _sla_state(self, row: Row) -> SlaState:
         assert self._now is not None
         return SlaState.NONE if row.clock is None else row.clock.state(self._now)
 
-    def _display(self, row: _Row, column: int) -> str:
+    def _display(self, row: Row, column: int) -> str:
         assert self._now is not None
         if column == Column.AGE:
             return age_text(row.ticket.created_at, self._now)
@@ -453,8 +314,8 @@ class QueueModel(QAbstractTableModel):
             return state_text(row, self._now)
         return (row.priority, row.key, row.title, row.assignee or "Unassigned")[column]
 
-    def _tooltip(self, row: _Row, column: int) -> str:
-        """Plain text: the view shows it escaped (see queue_window.PlainTextDelegate)."""
+    def _tooltip(self, row: Row, column: int) -> str:
+        """Plain text: the view shows it escaped (see queue_cells.PlainTextDelegate)."""
         assert self._now is not None
         if column == Column.SLA and row.clock is not None:
             kind = "Response" if row.clock.kind == "response" else "Resolution"
@@ -463,12 +324,12 @@ class QueueModel(QAbstractTableModel):
         if column == Column.SLA:
             return "No SLA running (acknowledged, paused, or none for this priority)"
         if column == Column.STATE and row.entry is not None:
-            return _entry_tip(row.entry, self._tz, self._now) or row.title
+            return entry_tip(row.entry, self._tz, self._now) or row.title
         if column == Column.STATE and row.snoozed_until and row.snoozed_until > self._now:
             return f"Alerts snoozed until {format_instant(row.snoozed_until, self._tz, self._now)}"
         return row.title
 
-    def _colour(self, row: _Row, column: int, role: int) -> QBrush | None:
+    def _colour(self, row: Row, column: int, role: int) -> QBrush | None:
         if (
             column == Column.STATE
             and row.entry is not None
@@ -485,88 +346,9 @@ class QueueModel(QAbstractTableModel):
             return _ROW_TINT[state]
         return _SLA_INK[state] if column == Column.SLA else _TINTED_INK
 
-    def _font(self, row: _Row, column: int) -> QFont | None:
+    def _font(self, row: Row, column: int) -> QFont | None:
         if column == Column.SLA and self._sla_state(row) in _ROW_TINT:
             return self._bold
         if column == Column.STATE and row.entry is not None:
             return self._bold if row.entry.state is OutboxState.FAILED else self._italic
         return None
-
-
-# -- drawing -------------------------------------------------------------------------------
-
-_CHIP = {
-    # Dark enough for white text at a small size (contrast of 4.5:1 or more).
-    Priority.P1: QColor("#b3261e"),
-    Priority.P2: QColor("#b45309"),
-    Priority.P3: QColor("#1d4ed8"),
-    Priority.P4: QColor("#5f6368"),
-}
-
-
-def plain_tooltip(text: str) -> str:
-    """*text* as a tooltip that shows it literally.
-
-    Qt renders a tooltip as rich text whenever it looks like markup (`Qt::mightBeRichText`),
-    so a ticket titled "<b>Checkout</b>" would show in bold: escaped inside a paragraph
-    that keeps line breaks, it reads exactly as written.
-    """
-    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
-
-
-class PlainTextDelegate(QStyledItemDelegate):
-    """Draws cells as usual, and shows their tooltips as plain text."""
-
-    def helpEvent(  # noqa: N802
-        self,
-        event: QHelpEvent,
-        view: QAbstractItemView,
-        option: QStyleOptionViewItem,
-        index: AnyIndex,
-    ) -> bool:
-        """Show the cell's ToolTipRole literally, whatever characters it holds."""
-        if event.type() != QEvent.Type.ToolTip:
-            return super().helpEvent(event, view, option, index)
-        model = index.model()
-        text = model.data(index, Qt.ItemDataRole.ToolTipRole) if model is not None else None
-        if not text:
-            QToolTip.hideText()
-            return False
-        QToolTip.showText(event.globalPos(), plain_tooltip(str(text)), view)
-        return True
-
-
-class PriorityChipDelegate(PlainTextDelegate):
-    """Draws the priority as a small coloured chip ("P1" white on red)."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        """The cell's background and selection as the style draws them, then the chip.
-
-        The model is read directly rather than through `initStyleOption`, which would
-        also lay out the "P1" text that the chip replaces.
-        """
-        model, view = index.model(), self.parent()
-        if not isinstance(model, QueueModel) or not isinstance(view, QAbstractItemView):
-            super().paint(painter, option, index)
-            return
-        cell = QStyleOptionViewItem(option)
-        tint = model.data(index, Qt.ItemDataRole.BackgroundRole)
-        if isinstance(tint, QBrush):
-            cell.backgroundBrush = tint
-        view.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, view)
-        priority = model.ticket_at(index.row()).priority
-        font = QFont(option.font)
-        font.setBold(True)
-        font.setPointSizeF(max(font.pointSizeF() * 0.85, 7.0))
-        metrics = QFontMetrics(font)
-        rect = QRect(0, 0, metrics.horizontalAdvance(priority.label) + 10, metrics.height() + 2)
-        rect.moveCenter(option.rect.center())
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_CHIP[priority])
-        painter.drawRoundedRect(rect, 4, 4)
-        painter.setPen(QColor("white"))
-        painter.setFont(font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, priority.label)
-        painter.restore()

@@ -20,14 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from traysupport.ui.queue_cells import PlainTextDelegate, PriorityChipDelegate
 from traysupport.ui.queue_header import plain_label
-from traysupport.ui.queue_model import (
-    Column,
-    PlainTextDelegate,
-    PriorityChipDelegate,
-    QueueFilter,
-    QueueModel,
-)
+from traysupport.ui.queue_model import Column, QueueFilter, QueueModel
 
 _COLUMN_WIDTHS = {
     Column.PRIORITY: 40,
