@@ -8,7 +8,7 @@ the outbox as new states arrive via `set_state`: pending, then done (it left the
 or failed (with Retry).
 
 Plain Enter never submits, being too easy to press in a list of tickets: Ctrl+Enter
-does, as does the button; Esc cancels.
+does, as does the button; Esc cancels. The ticket list is `handover_tickets`.
 """
 
 from __future__ import annotations
@@ -17,23 +17,18 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QDialog,
     QDialogButtonBox,
     QFrame,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QStyleOptionViewItem,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -41,23 +36,24 @@ from PySide6.QtWidgets import (
 from traysupport.core.duty import Duty, duty
 from traysupport.core.handover import handover_note, plan_handover
 from traysupport.core.model import Person, Ticket
-from traysupport.core.sla import time_left, urgency_order
-from traysupport.core.timefmt import format_clock, format_duration, format_instant, local
+from traysupport.core.timefmt import format_clock, format_instant, local
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.store import OutboxState
+from traysupport.ui.handover_tickets import (
+    ITEM_ROLE,
+    KEY,
+    STATUS,
+    TITLE,
+    HandoverTickets,
+    RoomyRows,
+)
 from traysupport.ui.ports import SupportControl
-from traysupport.ui.queue_cells import PlainTextDelegate
 
 log = logging.getLogger(__name__)
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-
-ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
-"""The Person of a team row, the Ticket of a ticket row."""
 PENDING, DONE = "Handing over…", "Done"
-_KEY, _TITLE, _STATUS = 0, 1, 2
-"""Columns of the ticket list."""
-_FAILED_INK = QBrush(QColor("#b3261e"))
+_KEY, _TITLE, _STATUS = KEY, TITLE, STATUS
+"""Columns of the ticket list (`handover_tickets`)."""
 
 
 def _label(text: str = "", *, muted: bool = False, bold: bool = False) -> QLabel:
@@ -71,25 +67,6 @@ def _label(text: str = "", *, muted: bool = False, bold: bool = False) -> QLabel
         font.setBold(True)
         label.setFont(font)
     return label
-
-
-def sla_left(ticket: Ticket, state: ServiceState, now: datetime) -> str:
-    """The ticket's SLA in a few words: "12 min left", "breached", or ""."""
-    left = time_left(ticket, state.settings.sla, now)
-    if left is None:
-        return ""
-    return f"{format_duration(left)} left" if left.total_seconds() > 0 else "breached"
-
-
-class _RoomyRows(PlainTextDelegate):
-    """Rows a little taller than the style's tightest, for a list one reads and clicks in.
-
-    Tooltips (titles, names, results) come from servers: shown literally, as in the queue.
-    """
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
-        """The usual size, 6 px taller."""
-        return super().sizeHint(option, index) + QSize(0, 6)
 
 
 def _plural(count: int, word: str) -> str:
@@ -125,7 +102,8 @@ class HandoverDialog(QDialog):
         status = duty(self._state.snapshot.shifts, me, now)
         self._build(self._heading(end_of_shift, status))
         self._fill_people(status)
-        self._fill_tickets(mine if tickets is None or end_of_shift else tuple(tickets), mine, now)
+        chosen = mine if tickets is None or end_of_shift else tuple(tickets)
+        self.tickets.fill(chosen, mine, self._state, now)
         self._update()
 
     # -- building ------------------------------------------------------------------------
@@ -142,11 +120,12 @@ class HandoverDialog(QDialog):
         self.search.textChanged.connect(self._filter_people)
         self.search.installEventFilter(self)
         self.people = QListWidget(self)
-        self.people.setItemDelegate(_RoomyRows(self.people))
+        self.people.setItemDelegate(RoomyRows(self.people))
         self.people.setFixedHeight(self.fontMetrics().height() * 5 + 16)
         self.people.currentItemChanged.connect(self._update)
         self.people.itemActivated.connect(self._person_activated)
-        self.tickets = self._build_ticket_list()
+        self.tickets = HandoverTickets(self)
+        self.tickets.itemChanged.connect(self._update)
         self.note = QPlainTextEdit(self)
         self.note.setPlaceholderText("What should they know? (optional)")
         self.note.setTabChangesFocus(True)  # Tab must leave the box, not type a tab
@@ -168,23 +147,6 @@ class HandoverDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.submit)
         self.resize(560, 560)
-
-    def _build_ticket_list(self) -> QTreeWidget:
-        tree = QTreeWidget(self)
-        tree.setItemDelegate(_RoomyRows(tree))
-        tree.setColumnCount(3)
-        tree.setHeaderHidden(True)
-        tree.setRootIsDecorated(False)
-        tree.setUniformRowHeights(True)
-        tree.setTextElideMode(Qt.TextElideMode.ElideRight)
-        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(_KEY, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(_TITLE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(_STATUS, QHeaderView.ResizeMode.ResizeToContents)
-        tree.itemChanged.connect(self._update)
-        return tree
 
     def _build_preview(self) -> QFrame:
         frame = QFrame(self)
@@ -254,34 +216,6 @@ class HandoverDialog(QDialog):
         same_day = local(start, tz).date() == local(now, tz).date()
         return f", from {format_clock(start, tz) if same_day else format_instant(start, tz, now)}"
 
-    def _fill_tickets(
-        self, chosen: Sequence[Ticket], mine: Sequence[Ticket], now: datetime
-    ) -> None:
-        """The chosen tickets, checked, and my other open ones, unchecked; most urgent first."""
-        picked = {t.ref for t in chosen}
-        extra = [t for t in mine if t.ref not in picked]
-        for ticket in urgency_order([*chosen, *extra], self._state.settings.sla, now):
-            item = QTreeWidgetItem(
-                self.tickets,
-                [
-                    f"{ticket.priority.label}  {ticket.key}",
-                    ticket.title,
-                    sla_left(ticket, self._state, now),
-                ],
-            )
-            item.setData(_KEY, ITEM_ROLE, ticket)
-            item.setToolTip(_TITLE, ticket.title)
-            item.setTextAlignment(
-                _STATUS, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            )
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = ticket.ref in picked
-            item.setCheckState(_KEY, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-
-    def _ticket_items(self) -> list[QTreeWidgetItem]:
-        items = (self.tickets.topLevelItem(i) for i in range(self.tickets.topLevelItemCount()))
-        return [item for item in items if item is not None]
-
     # -- reading -------------------------------------------------------------------------
 
     def recipient(self) -> Person | None:
@@ -294,11 +228,7 @@ class HandoverDialog(QDialog):
 
     def checked_tickets(self) -> list[Ticket]:
         """The tickets to hand over, most urgent first."""
-        return [
-            item.data(_KEY, ITEM_ROLE)
-            for item in self._ticket_items()
-            if item.checkState(_KEY) == Qt.CheckState.Checked
-        ]
+        return self.tickets.checked()
 
     def note_text(self, now: datetime) -> str:
         """What each ticket gets, as of *now* ("" without a recipient)."""
@@ -397,10 +327,7 @@ class HandoverDialog(QDialog):
         self.cancel_button.setText("Close")
         self.heading.setText(f"Handing over {_plural(count, 'ticket')} to {to.name}…")
         self.problem.hide()
-        for item in self._ticket_items():
-            item.setHidden(item.checkState(_KEY) != Qt.CheckState.Checked)
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-            item.setData(_KEY, Qt.ItemDataRole.CheckStateRole, None)
+        self.tickets.keep_checked()
         self.cancel_button.setFocus()
 
     def set_state(self, state: ServiceState) -> None:
@@ -427,14 +354,7 @@ class HandoverDialog(QDialog):
         self._show_results()
 
     def _show_results(self) -> None:
-        for item in self._ticket_items():
-            ticket: Ticket = item.data(_KEY, ITEM_ROLE)
-            result = self._results.get(ticket.key)
-            if result is not None:
-                item.setText(_STATUS, result)
-                item.setToolTip(_STATUS, result)
-                ink = _FAILED_INK if result.startswith("Failed") else None
-                item.setData(_STATUS, Qt.ItemDataRole.ForegroundRole, ink)
+        self.tickets.show_results(self._results)
         failed = sum(1 for r in self._results.values() if r.startswith("Failed"))
         done = sum(1 for r in self._results.values() if r == DONE)
         if done + failed == len(self._results):
