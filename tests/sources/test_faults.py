@@ -3,7 +3,9 @@
 Each test here is one fault of issue 6: unconfirmed writes reported as done (5), hangs and
 drips (6), an echoed token (8), refused bodies kept in memory (10), a forgotten
 Retry-After (12). Real sockets throughout; time is injected where the test is about
-waiting, and only generous upper bounds are asserted on things that must end.
+waiting, and only generous upper bounds are asserted on things that must end. Every
+fault case against the team API runs in the provider contract
+(tests/sources/test_teamapi_contract.py).
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ import gc
 import logging
 import threading
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.conftest import FAULT_TOKEN
-from tests.faultcases import FAULT_CASES, FaultCase
 from tests.faultserver import Fault, FaultServer
+from tests.sources.contract import within
 from traysupport.core.model import Person
 from traysupport.logsetup import RedactingFilter
 from traysupport.sources.base import (
@@ -86,24 +88,6 @@ def source(fault_server: FaultServer) -> Iterator[TeamApiSource]:
     made = TeamApiSource("faulty", fault_server.url, FAULT_TOKEN, http=http)
     yield made
     made.close()
-
-
-def within(seconds: float, call: Callable[[], object]) -> BaseException | object:
-    """Run *call* on a thread; its result or exception, failing if it is still running."""
-    outcome: list[object] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as error:  # handed to the test to judge
-            outcome.append(error)
-
-    worker = threading.Thread(target=run, name="bounded-call", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        pytest.fail(f"the call was still running after {seconds} s")
-    return outcome[0]
 
 
 # --- 5: a write is confirmed only by the answer the provider documents ------------------
@@ -420,35 +404,3 @@ def test_a_503_retry_after_and_a_rate_limit_reset_are_remembered(
             http.get_json("people")
         assert caught.value.retry_after == pytest.approx(300)
     assert fault_server.hits("people") == 2
-
-
-# --- every fault case, through the team-API source --------------------------------------
-
-READ_CASES = [c for c in FAULT_CASES if c.id != "hostile-text"]
-"""Hostile text on a read is the parser's to clean (tests/sources/test_hostile_items.py)."""
-
-
-@pytest.mark.parametrize("case", READ_CASES, ids=[c.id for c in READ_CASES])
-def test_every_fault_case_on_a_read(
-    fault_server: FaultServer, source: TeamApiSource, case: FaultCase
-) -> None:
-    fault_server.set("tickets", case.fault)
-    outcome = within(10, source.fetch_tickets)
-    if case.read_error is None:
-        assert isinstance(outcome, list)
-    else:
-        assert type(outcome) is case.read_error, outcome
-        assert FAULT_TOKEN not in str(outcome)
-
-
-@pytest.mark.parametrize("case", FAULT_CASES, ids=[c.id for c in FAULT_CASES])
-def test_every_fault_case_on_a_write(
-    fault_server: FaultServer, source: TeamApiSource, case: FaultCase
-) -> None:
-    fault_server.set("acknowledge", case.fault)
-    outcome = within(10, lambda: source.acknowledge("142", ALICE, "key-1"))
-    if case.write_error is None:
-        assert outcome is None
-    else:
-        assert type(outcome) is case.write_error, outcome
-        assert FAULT_TOKEN not in str(outcome)
