@@ -36,18 +36,19 @@ from traysupport.sources.http import HttpLimits
 CONTRACT_TOKEN = "contract-token-Zq4v-never-shown"
 """The token each contract server wants; no error or message may contain it."""
 CONTRACT_LIMITS = HttpLimits(
-    connect_timeout=0.5,
-    read_timeout=0.5,
-    max_answer_seconds=1.0,
-    max_call_seconds=1.5,
+    connect_timeout=1.0,
+    read_timeout=1.0,
+    max_answer_seconds=1.5,
+    max_call_seconds=2.0,
     max_retries=1,
     backoff_base=0.02,
     backoff_max=0.05,
     max_response_bytes=1024 * 1024,
 )
-"""Tight enough that a hang or a drip ends in about a second, so every case stays quick."""
+"""Tight enough that a hang or a drip ends in 2 s, so every case stays quick; loose enough
+for a sound answer on a loaded machine."""
 BOUND_SECONDS = 8.0
-"""A call that has not ended by then is a hang the provider failed to bound (limits: 1.5 s)."""
+"""A call that has not ended by then is a hang the provider failed to bound (limits: 2 s)."""
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 """Direction controls: they reorder what a user reads, so no shown text may carry one."""
 

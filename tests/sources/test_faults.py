@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import FAULT_TOKEN
 from tests.faultserver import Fault, FaultServer
-from tests.sources.contract import within
+from tests.sources.contract import CONTRACT_LIMITS, within
 from traysupport.core.model import Person
 from traysupport.logsetup import RedactingFilter
 from traysupport.sources.base import (
@@ -40,17 +40,6 @@ from traysupport.sources.teamapi import TeamApiSource
 
 ALICE = Person("alice", "Alice Martin")
 BOB = Person("bob", "Bob Okafor")
-QUICK = HttpLimits(
-    connect_timeout=1.0,
-    read_timeout=1.0,
-    max_answer_seconds=2.0,
-    max_call_seconds=3.0,
-    max_retries=1,
-    backoff_base=0.05,
-    backoff_max=0.1,
-    max_response_bytes=1024 * 1024,
-)
-"""Short enough that every fault case ends in seconds, long enough for a loaded machine."""
 NOW = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 
 
@@ -71,7 +60,9 @@ class FakeTime:
         self.mono += seconds
 
 
-def client(server: FaultServer, limits: HttpLimits = QUICK, **options: object) -> HttpClient:
+def client(
+    server: FaultServer, limits: HttpLimits = CONTRACT_LIMITS, **options: object
+) -> HttpClient:
     """A client of the fault server with its token."""
     return HttpClient(
         "faulty",
