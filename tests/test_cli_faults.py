@@ -132,38 +132,31 @@ def test_status_with_no_answer_and_nothing_saved_says_so(tmp_path: Path) -> None
     assert "not found on the team" not in text.out
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_status_within_2_s_while_the_server_hangs(
-    tmp_path: Path,
-    fault_server: FaultServer,
-    config: Path,
-    signum: int,
-    processes: list[subprocess.Popen[str]],
-) -> None:
-    fault_server.set("*", Fault.hang())
-    process = start(processes, tmp_path, "status", "--config", str(config))
-    assert fault_server.wait_hits("people", timeout=START_BOUND), "status never asked"
-
-    code, _err, took = stop_within(process, signum)
-
-    assert took < SIGNAL_BOUND, f"it took {took:.1f} s to stop"
-    assert code == EXIT_INTERRUPTED
-
-
-def test_sigterm_stops_watch_within_2_s_while_a_request_hangs(
+@pytest.mark.parametrize(
+    "case",
+    [
+        # status asks the team first (rotation before queue on one server); watch polls both.
+        pytest.param(("status", "people", signal.SIGTERM, EXIT_INTERRUPTED), id="status-term"),
+        pytest.param(("status", "people", signal.SIGINT, EXIT_INTERRUPTED), id="status-int"),
+        pytest.param(("watch", "tickets", signal.SIGTERM, 0), id="watch-term"),
+    ],
+)
+def test_a_signal_stops_a_command_within_2_s_while_the_server_hangs(
     tmp_path: Path,
     fault_server: FaultServer,
     config: Path,
     processes: list[subprocess.Popen[str]],
+    case: tuple[str, str, int, int],
 ) -> None:
+    command, asks_first, signum, code = case
     fault_server.set("*", Fault.hang())
-    process = start(processes, tmp_path, "watch", "--config", str(config))
-    assert fault_server.wait_hits("tickets", timeout=START_BOUND), "watch never asked"
+    process = start(processes, tmp_path, command, "--config", str(config))
+    assert fault_server.wait_hits(asks_first, timeout=START_BOUND), f"{command} never asked"
 
-    code, err, took = stop_within(process, signal.SIGTERM)
+    exit_code, err, took = stop_within(process, signum)
 
     assert took < SIGNAL_BOUND, f"it took {took:.1f} s to stop"
-    assert code == 0, err
+    assert exit_code == code, err
 
 
 def test_ack_records_the_action_before_any_network(
