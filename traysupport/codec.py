@@ -101,6 +101,8 @@ def _source(s: SourceStatus) -> JsonDict:
         "last_ok_at": _instant(s.last_ok_at),
         "error": s.error,
         "failures": s.failures,
+        "provider": s.provider,
+        "roles": list(s.roles),
     }
 
 
@@ -202,6 +204,10 @@ class _Fields:
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise CodecError(f"{self._path}.{name}: expected {what}, got {_kind_of(value)}")
         return value
+
+    def has(self, name: str) -> bool:
+        """Whether the object holds *name* (for fields a newer version added)."""
+        return name in self._raw
 
     def text(self, name: str) -> str:
         value: str = self._take(name, str, "a string")
@@ -325,7 +331,18 @@ def _decode_source(raw: object, path: str) -> SourceStatus:
         "error": f.text("error"),
         "failures": f.count("failures"),
     }
+    # Saved before sources were plug-ins (the store keeps a snapshot across upgrades).
+    if f.has("provider"):
+        values["provider"] = f.text("provider")
+    if f.has("roles"):
+        values["roles"] = f.items("roles", _decode_role)
     return f.make(lambda: SourceStatus(**values))
+
+
+def _decode_role(raw: object, path: str) -> str:
+    if raw not in ("rotation", "queue"):
+        raise CodecError(f"{path}: expected 'rotation' or 'queue'")
+    return str(raw)
 
 
 def _top(raw: object, expected_type: str) -> _Fields:

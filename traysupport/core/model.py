@@ -213,6 +213,10 @@ class SourceStatus:
     error: str = ""
     failures: int = 0
     """Consecutive failed fetches; 0 after a success."""
+    provider: str = ""
+    """The provider the source is read with ("team-api", "pagerduty"...)."""
+    roles: tuple[str, ...] = ()
+    """What the source serves: "rotation", "queue" or both, in that order."""
 
     def __post_init__(self) -> None:
         _utc_fields(self, "last_ok_at")

@@ -346,3 +346,25 @@ def setting_rows(section: object, prefix: str = "") -> list[Setting]:
             key, attr = prefix + (meta.name or f.name), prefix + f.name
             rows.append(Setting(key, attr, meta.kind, f.default, meta.help))
     return rows
+
+
+class Roles(Kind[frozenset[str]]):
+    """A non-empty list of the roles a source serves: "rotation", "queue"."""
+
+    label = 'list of "rotation", "queue"'
+    ROLES = ("rotation", "queue")
+
+    def parse(self, raw: object) -> frozenset[str]:
+        fix = 'write ["rotation"], ["queue"] or ["rotation", "queue"]'
+        if not isinstance(raw, list) or not raw:
+            raise InvalidValueError("is not a list of roles", fix)
+        for role in raw:
+            if role not in self.ROLES:
+                word = role if isinstance(role, str) else ""
+                raise InvalidValueError(
+                    f"names the unknown role {toml_text(role)}", fix + _hint(word, [*self.ROLES])
+                )
+        return frozenset(raw)
+
+    def dump(self, value: frozenset[str]) -> object:
+        return [r for r in self.ROLES if r in value]
