@@ -12,7 +12,7 @@ the source's ``token_ref``) or, for CI and keyring-less systems, in the environm
 from __future__ import annotations
 
 import contextlib
-import difflib
+import dataclasses
 import logging
 import os
 import re
@@ -20,8 +20,8 @@ import sys
 import tempfile
 import textwrap
 import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +31,24 @@ import keyring.errors
 from traysupport import paths
 from traysupport.config_schema import (
     CONFIG_VERSION,
-    PROVIDERS,
     SECTIONS,
     SETTINGS,
     Config,
-    InvalidValueError,
     build,
     flatten,
     toml_text,
 )
+from traysupport.config_sources import (
+    LegacyKey,
+    RawSource,
+    is_legacy_key,
+    legacy_sources,
+    merge_layers,
+    parse_sources,
+    read_tables,
+    render_sources,
+)
+from traysupport.sources.section import parse_value, shown_value, unknown_key
 
 __all__ = [
     "CONFIG_VERSION",
@@ -65,10 +74,6 @@ TEAM_DEFAULTS_ENV = "TRAYSUPPORT_TEAM_DEFAULTS"
 TEAM_DEFAULTS_NAME = "team-defaults.toml"
 SECRET_SERVICE = "traysupport"
 
-Migration = Callable[[dict[str, object]], dict[str, object]]
-MIGRATIONS: dict[int, Migration] = {}
-"""Hooks by version n: turn a file's flat dotted values at version n into version n+1's."""
-
 
 class ConfigError(Exception):
     """Settings that cannot be used: one problem a line, each naming file, key and fix."""
@@ -84,11 +89,6 @@ def _shown(path: Path) -> str:
         return "~/" + path.relative_to(Path.home()).as_posix()
     except ValueError:
         return str(path)
-
-
-def _shown_value(raw: object) -> str:
-    text = toml_text(raw)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # --- reading --------------------------------------------------------------------------
@@ -126,60 +126,65 @@ def _leaves(doc: dict[str, Any], prefix: str = "") -> dict[str, object]:
     return flat
 
 
-def _migrated(where: str, flat: dict[str, object], problems: list[str]) -> dict[str, object]:
+def _version(where: str, flat: dict[str, object], problems: list[str]) -> int | None:
+    """The file's config_version (1 when it names none); None when it cannot be read."""
     version = flat.pop("config_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        shown = _shown_value(version)
-        problems.append(f"{where}: config_version = {shown} is not valid; set it to 1.")
-        return flat
+        shown = shown_value(version)
+        problems.append(f"{where}: config_version = {shown} is not valid; set it to 2.")
+        return None
     if version > CONFIG_VERSION:
         problems.append(
             f"{where}: config_version = {version} is from a newer traysupport (this one knows "
             f"{CONFIG_VERSION}); upgrade traysupport."
         )
-        return {}
-    for step in range(version, CONFIG_VERSION):
-        flat = MIGRATIONS[step](flat)
-    return flat
+        return None
+    return version
 
 
-def _unknown(where: str, key: str, value: object) -> str:
+def _unknown(where: str, key: str, value: object, version: int) -> str:
     if key in SECTIONS:
-        shown = _shown_value(value)
+        shown = shown_value(value)
         return f"{where}: {key} = {shown} is not a table; put its settings under [{key}]."
-    close = difflib.get_close_matches(key, [*SETTINGS, "config_version"], n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
-    return f"{where}: {key} is not a setting; {hint}Remove it or correct its name."
+    if version >= 2 and is_legacy_key(key):
+        return (
+            f"{where}: {key} is a config_version 1 setting; in version 2 each source is a"
+            " [[source]] table (name, provider, roles, url...): see docs/configuration.md."
+        )
+    return unknown_key(where, key, [*SETTINGS, "config_version"])
 
 
-def _read_layer(path: Path, required: bool, problems: list[str]) -> dict[str, Any]:
-    """The typed values *path* sets, by dotted key; its problems go to *problems*."""
+@dataclass(slots=True)
+class _Layer:
+    """What one file sets: typed values by dotted key, its sources, its version-1 keys."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: list[RawSource] = field(default_factory=list)
+    legacy: dict[str, LegacyKey] = field(default_factory=dict)
+
+
+def _read_layer(path: Path, required: bool, problems: list[str]) -> _Layer:
+    """What *path* sets; its problems go to *problems*."""
     where = _shown(path)
-    values: dict[str, Any] = {}
-    flat = _migrated(where, _leaves(_read_toml(path, required, problems)), problems)
+    layer = _Layer()
+    flat = _leaves(_read_toml(path, required, problems))
+    version = _version(where, flat, problems)
+    if version is None:
+        return layer
     for key, raw in flat.items():
         setting = SETTINGS.get(key)
-        if setting is None:
-            problems.append(_unknown(where, key, raw))
-            continue
-        try:
-            values[key] = setting.kind.parse(raw)
-        except InvalidValueError as exc:
-            problems.append(f"{where}: {key} = {_shown_value(raw)} {exc.problem}; {exc.fix}.")
-    return values
-
-
-def _check_sources(config: Config, blame: dict[str, Path], problems: list[str]) -> None:
-    """Problems across settings: a provider that needs a URL must have one."""
-    needs_url = {p.name for p in PROVIDERS if p.needs_url}
-    for section in ("rotation", "queue"):
-        source = getattr(config, section)
-        if source.provider in needs_url and not source.url:
-            where = _shown(blame[f"{section}.provider"])  # the default, demo, needs no URL
-            problems.append(
-                f'{where}: {section}.url is empty, but {section}.provider = "{source.provider}"'
-                f' needs it; set {section}.url, e.g. "https://support.example.com/api/v1".'
-            )
+        if key == "source":
+            layer.sources = read_tables(raw, where, problems)
+        elif version == 1 and is_legacy_key(key):
+            layer.legacy[key] = LegacyKey(raw, where)
+        elif setting is None:
+            problems.append(_unknown(where, key, raw, version))
+        else:
+            before = len(problems)
+            value = parse_value(where, setting, raw, problems)
+            if len(problems) == before:
+                layer.values[key] = value
+    return layer
 
 
 def find_team_defaults() -> Path | None:
@@ -197,18 +202,29 @@ def find_team_defaults() -> Path | None:
 
 def _load(user: Path | None, team: Path | None) -> Config:
     problems: list[str] = []
+    layers = [
+        _read_layer(path, required, problems)
+        for path, required in ((team, True), (user, False))
+        if path is not None
+    ]
     values: dict[str, Any] = {}
-    blame: dict[str, Path] = {}
-    for path, required in ((team, True), (user, False)):
-        if path is not None:
-            layer = _read_layer(path, required, problems)
-            values |= layer  # the user's file wins, key by key
-            blame |= dict.fromkeys(layer, path)
-    config = build(values)
-    _check_sources(config, blame, problems)
+    legacy: dict[str, LegacyKey] = {}
+    for layer in layers:
+        values |= layer.values  # the user's file wins, key by key
+        legacy |= layer.legacy
+    sources = parse_sources(merge_layers(layer.sources for layer in layers), problems)
+    if legacy:
+        if any(layer.sources for layer in layers):
+            where = next(iter(legacy.values())).where
+            problems.append(
+                f"{where}: [rotation] / [queue] (config_version 1) and [[source]] tables are"
+                " both set; move the old sections into [[source]] tables (docs/configuration.md)."
+            )
+        else:
+            sources = legacy_sources(legacy, problems)
     if problems:
         raise ConfigError(problems)
-    return config
+    return dataclasses.replace(build(values), sources=sources)
 
 
 def load_config(path: Path | None = None, team_defaults: Path | None = None) -> Config:
@@ -249,6 +265,7 @@ def render(config: Config, base: Config | None = None) -> str:
         lines += ["", *textwrap.wrap(comment, 86, initial_indent="# ", subsequent_indent="# ")]
         value = toml_text(setting.kind.dump(current[setting.key]))
         lines.append(f"{setting.name} = {value}")
+    lines += render_sources(config.sources, (base or Config()).sources)
     return "\n".join(lines) + "\n"
 
 

@@ -4,8 +4,9 @@ Each section is a frozen dataclass and each setting one field declared with `set
 (from `traysupport.sources.settings`, with the kinds: TOML type, bounds or choices, how
 to read and write it) and help text; the dotted key is ``section.field``. The flat
 `SETTINGS` table, validation, ``describe()`` and the settings dialog all derive from
-these declarations, so adding a setting is adding one field, and adding a source
-provider is one `PROVIDERS` entry.
+these declarations, so adding a setting is adding one field. Sources are
+``[[source]]`` tables (`SourceConfig`): the common keys (`SourceCommon`) and the keys
+of their provider (`traysupport.sources.registry`); `traysupport.config_sources` reads them.
 
 Values are typed: durations are timedeltas, clock times ``datetime.time``, the zone a
 ``ZoneInfo`` or None for the system zone (which ``datetime.astimezone(None)`` takes).
@@ -24,6 +25,8 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from traysupport.sources.provider import ProviderSpec
+from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.settings import (
     Choice,
     ClockRange,
@@ -36,6 +39,7 @@ from traysupport.sources.settings import (
     Number,
     OptionalDuration,
     Real,
+    Roles,
     Setting,
     SettingMeta,
     Text,
@@ -50,7 +54,6 @@ from traysupport.sources.settings import (
 # they stay importable from here, where the app's settings are declared.
 __all__ = [
     "CONFIG_VERSION",
-    "PROVIDERS",
     "SECTIONS",
     "SETTINGS",
     "AlertsSettings",
@@ -66,103 +69,117 @@ __all__ = [
     "Number",
     "OptionalDuration",
     "PollSettings",
-    "Provider",
-    "QueueSettings",
     "Real",
-    "RotationSettings",
     "Setting",
     "SettingMeta",
     "SlaSettings",
+    "SourceCommon",
+    "SourceConfig",
     "Text",
     "TimeZone",
     "UiSettings",
     "Url",
     "build",
+    "demo_source",
     "flatten",
-    "providers_for",
     "setting",
     "system_zone",
     "toml_text",
 ]
 
-CONFIG_VERSION = 1
+CONFIG_VERSION = 2
 """Bump when a setting is renamed or changes meaning, with a migration in config.py."""
 
-# --- providers ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    """A kind of source: what it serves and what it needs configured."""
-
-    name: str
-    serves: frozenset[str]
-    """"rotation", "queue" or both."""
-    needs_url: bool
-    help: str
-
-
-PROVIDERS: tuple[Provider, ...] = (
-    Provider(
-        "team-api",
-        frozenset({"rotation", "queue"}),
-        needs_url=True,
-        help="The traysupport team API (docs/team-api.md).",
-    ),
-    Provider(
-        "demo",
-        frozenset({"rotation", "queue"}),
-        needs_url=False,
-        help="The embedded demo team: made-up people and tickets, no server needed.",
-    ),
-)
-
-
-def providers_for(section: str) -> tuple[str, ...]:
-    """Names of the providers that can serve *section* ("rotation" or "queue")."""
-    return tuple(p.name for p in PROVIDERS if section in p.serves)
-
-
-# --- the schema -----------------------------------------------------------------------
+# --- sources --------------------------------------------------------------------------
 
 
 _SECRET_NAME = Text(r"[A-Za-z0-9_-]+", "letters, digits, - and _")
+_SOURCE_NAME = Text(
+    r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}",
+    "up to 40 letters, digits, -, _ and ., starting with a letter or digit (no colon:"
+    " SOURCE:KEY names a ticket)",
+)
 
 
-def _provider(section: str) -> str:
-    return setting(Choice(providers_for(section)), "demo", f"Where the {section} comes from.")
+@dataclass(frozen=True, slots=True)
+class SourceCommon:
+    """The keys of every ``[[source]]`` table, whatever its provider; the provider's own
+    keys (`ProviderSpec.settings`) sit beside them in the same table."""
 
-
-def _url(section: str) -> str:
-    return setting(Url(), "", f"Base URL of the {section} source (every provider but demo).")
-
-
-def _token_ref(section: str) -> str:
-    return setting(
+    name: str = setting(
+        _SOURCE_NAME,
+        "",
+        "The source's name, shown to you and written before a ticket key (zendesk:4521).",
+    )
+    provider: str = setting(
+        Choice(tuple(PROVIDERS)), "", "Which tool it is read from (docs/providers.md)."
+    )
+    roles: frozenset[str] = setting(
+        Roles(),
+        frozenset(),
+        'What it serves: ["rotation"], ["queue"] or both. Default: all its provider can.',
+    )
+    token_ref: str = setting(
         _SECRET_NAME,
-        section,
-        f"Name the {section} API token is kept under: in the OS keyring (service"
+        "",
+        "Name its API token is kept under: in the OS keyring (service"
         ' "traysupport") or the environment variable TRAYSUPPORT_<NAME>_TOKEN. The token'
-        " itself is never written in this file.",
+        " itself is never written in this file. Default: the source's name.",
+    )
+    poll: timedelta | None = setting(
+        OptionalDuration("seconds", 86400),
+        None,
+        "How often to fetch it. 0: poll.rotation_seconds or poll.queue_seconds by role.",
+        "poll_seconds",
+    )
+    me: str = setting(
+        Text(), "", "Who I am in this tool (id, email or name). Empty: the top-level me."
     )
 
 
 @dataclass(frozen=True, slots=True)
-class RotationSettings:
-    """Where the rotation (who is on duty when) comes from."""
+class SourceConfig:
+    """One configured source: the common keys and its provider's own settings."""
 
-    provider: str = _provider("rotation")
-    url: str = _url("rotation")
-    token_ref: str = _token_ref("rotation")
+    common: SourceCommon
+    options: Any
+    """An instance of its provider's settings dataclass."""
+
+    @property
+    def name(self) -> str:
+        """The name the user gave it."""
+        return self.common.name
+
+    @property
+    def provider(self) -> str:
+        """Its provider's name."""
+        return self.common.provider
+
+    @property
+    def spec(self) -> ProviderSpec:
+        """Its provider."""
+        return PROVIDERS[self.common.provider]
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """What it serves: the roles given, else all its provider can."""
+        return self.common.roles or self.spec.roles
+
+    @property
+    def token_ref(self) -> str:
+        """What its token is kept under."""
+        return self.common.token_ref or self.common.name
+
+    @property
+    def url(self) -> str:
+        """Its base URL, for providers that have one ("" otherwise)."""
+        return str(getattr(self.options, "url", ""))
 
 
-@dataclass(frozen=True, slots=True)
-class QueueSettings:
-    """Where the support queue (open tickets) comes from."""
-
-    provider: str = _provider("queue")
-    url: str = _url("queue")
-    token_ref: str = _token_ref("queue")
+def demo_source() -> SourceConfig:
+    """The embedded demo team as a source (the built-in default)."""
+    spec = PROVIDERS["demo"]
+    return SourceConfig(SourceCommon(name="demo", provider="demo"), spec.settings())
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,34 +304,39 @@ class Config:
     me: str = setting(
         Text(), "", "Who I am on the team: my person id, email or name. Empty: ask the team API."
     )
-    rotation: RotationSettings = field(default_factory=RotationSettings)
-    queue: QueueSettings = field(default_factory=QueueSettings)
     poll: PollSettings = field(default_factory=PollSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    sources: tuple[SourceConfig, ...] = ()
+    """The ``[[source]]`` tables, in order; none: the embedded demo team."""
+
+    @property
+    def effective_sources(self) -> tuple[SourceConfig, ...]:
+        """The sources to read: those configured, else the demo team."""
+        return self.sources or (demo_source(),)
 
     @property
     def is_demo(self) -> bool:
         """True when any source is the embedded demo team (it must run, and say so)."""
-        return "demo" in (self.rotation.provider, self.queue.provider)
+        return any(s.provider == "demo" for s in self.effective_sources)
 
     def as_demo(self) -> Config:
-        """These settings with both sources switched to the demo team (``--demo``)."""
-        return dataclasses.replace(
-            self,
-            rotation=dataclasses.replace(self.rotation, provider="demo"),
-            queue=dataclasses.replace(self.queue, provider="demo"),
-        )
+        """These settings with the demo team as the only source (``--demo``)."""
+        return dataclasses.replace(self, sources=(demo_source(),))
+
+    def source(self, name: str) -> SourceConfig | None:
+        """The source called *name*, if configured."""
+        return next((s for s in self.effective_sources if s.name == name), None)
 
     @property
     def source_description(self) -> str:
         """Where the data comes from, in a few words for the user."""
-        if self.rotation.provider == self.queue.provider == "demo":
+        if all(s.provider == "demo" for s in self.effective_sources):
             return "the embedded demo team"
         return "; ".join(
-            f"{name} from {s.provider}" + (f" at {s.url}" if s.url else "")
-            for name, s in (("rotation", self.rotation), ("queue", self.queue))
+            f"{s.name} ({s.provider}" + (f" at {s.url}" if s.url else "") + ")"
+            for s in self.effective_sources
         )
 
 

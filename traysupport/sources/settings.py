@@ -340,8 +340,10 @@ def setting_rows(section: object, prefix: str = "") -> list[Setting]:
     rows = []
     for f in dataclasses.fields(section):  # type: ignore[arg-type]
         meta = f.metadata.get(_META)
-        if meta is None:  # a field without metadata is a section
-            rows += setting_rows(getattr(section, f.name), f"{f.name}.")
+        if meta is None:  # a field without metadata is a section, or a list of tables
+            value = getattr(section, f.name)
+            if dataclasses.is_dataclass(value):
+                rows += setting_rows(value, f"{prefix}{f.name}.")
         else:
             key, attr = prefix + (meta.name or f.name), prefix + f.name
             rows.append(Setting(key, attr, meta.kind, f.default, meta.help))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
@@ -28,6 +29,8 @@ from traysupport.core.model import (
 from traysupport.sources.base import NotFoundError
 from traysupport.sources.http import HttpClient
 from traysupport.sources.parse import ItemCache, JsonObject, format_utc, keep_valid
+from traysupport.sources.provider import ROLES, ProviderSpec, SourceContext
+from traysupport.sources.settings import Url, setting
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -265,3 +268,52 @@ def _unique(items: list[T], key: Callable[[T], str], source: str, what: str) -> 
             "%s: %d %s repeated an id; kept the first of each", source, len(items) - len(kept), what
         )
     return kept
+
+
+# -- the providers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamApiSettings:
+    """A team API server's own settings."""
+
+    url: str = setting(
+        Url(), "", 'Base URL of the team API, e.g. "https://support.example.com/api/v1".'
+    )
+
+
+def _build_team_api(settings: TeamApiSettings, context: SourceContext) -> TeamApiSource:
+    auth = f"Bearer {context.token}" if context.token else None
+    return TeamApiSource(context.name, settings.url, http=context.http(settings.url, auth=auth))
+
+
+SPEC = ProviderSpec(
+    name="team-api",
+    roles=frozenset(ROLES),
+    settings=TeamApiSettings,
+    build=_build_team_api,
+    description="The traysupport team API, for a team's own tools (docs/team-api.md).",
+    docs="docs/providers.md#team-api",
+    required=("url",),
+    needs_token=False,  # a home-grown server on the team's network may ask for none
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSettings:
+    """The demo team has nothing to set."""
+
+
+def _build_demo(_settings: DemoSettings, context: SourceContext) -> TeamApiSource:
+    return TeamApiSource(context.name, context.local_url, http=context.http(context.local_url))
+
+
+DEMO_SPEC = ProviderSpec(
+    name="demo",
+    roles=frozenset(ROLES),
+    settings=DemoSettings,
+    build=_build_demo,
+    description="The embedded demo team: made-up people and tickets, no server needed.",
+    docs="docs/providers.md#demo",
+    needs_token=False,
+)
