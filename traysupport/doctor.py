@@ -15,6 +15,7 @@ import keyring
 from traysupport import runtime
 from traysupport.config import Config, ConfigError, load_config
 from traysupport.sources.base import SourceError
+from traysupport.sources.provider import BuiltSource
 
 Out = Callable[[str], None]
 
@@ -39,24 +40,38 @@ def run(config_path: Path | None, demo: bool, out: Out) -> int:
 
 
 def _check_sources(config: Config, demo_url: str, out: Out) -> int:
+    """Each source on its own: reachable and authorised in each of its roles."""
     try:
         sources = runtime.build_sources(config, demo_url)
     except runtime.SetupError as error:
         out(f"✗ sources: {error}")
         return 1
-    problems = 0
+    try:
+        problems = sum(_check_source(source, out) for source in sources)
+        return problems + _check_me(config, sources, out)
+    finally:
+        sources.close()
+
+
+def _check_source(source: BuiltSource, out: Out) -> int:
+    """One line per role of *source*: reachable and authorised, or why not."""
     now = datetime.now(UTC)
-    checks: list[tuple[str, Callable[[], object]]] = [
-        (
-            f"rotation ({sources.rotation.name})",
-            lambda: (
-                sources.rotation.fetch_people(),
-                sources.rotation.fetch_shifts(now, now + timedelta(days=1)),
-            ),
-        ),
-        (f"queue ({sources.queue.name})", sources.queue.fetch_tickets),
-    ]
-    for label, check in checks:
+    checks: list[tuple[str, Callable[[], object]]] = []
+    if (rotation := source.rotation) is not None:
+        checks.append(
+            (
+                "rotation",
+                lambda: (
+                    rotation.fetch_people(),
+                    rotation.fetch_shifts(now, now + timedelta(days=1)),
+                ),
+            )
+        )
+    if (queue := source.queue) is not None:
+        checks.append(("queue", queue.fetch_tickets))
+    problems = 0
+    for role, check in checks:
+        label = f"{source.name} ({source.provider}, {role})"
         started = time.monotonic()
         try:
             check()
@@ -65,33 +80,42 @@ def _check_sources(config: Config, demo_url: str, out: Out) -> int:
             problems += 1
         else:
             out(f"✓ {label}: reachable and authorised ({time.monotonic() - started:.2f} s)")
-    problems += _check_me(config, sources, out)
     return problems
 
 
 def _check_me(config: Config, sources: runtime.Sources, out: Out) -> int:
-    # An unreachable or unauthorised source is one more problem, not the end of the checks.
-    try:
-        return _check_me_unguarded(config, sources, out)
-    except SourceError as error:
-        out(f"✗ me: cannot ask the rotation who you are: {error}")
-        return 1
-
-
-def _check_me_unguarded(config: Config, sources: runtime.Sources, out: Out) -> int:
-    people = sources.rotation.fetch_people() if config.me else []
-    if config.me:
-        match = next((p for p in people if p.matches(config.me)), None)
-        if match is None:
-            out(f"✗ me: nobody on the team matches {config.me!r}; set `me` to your id or email")
+    """Who I am, in the first rotation source that can tell."""
+    rotations = [s for s in sources if s.rotation is not None]
+    for source in rotations:
+        # An unreachable or unauthorised source is one more problem, not the end of the checks.
+        try:
+            return _check_me_in(source, out)
+        except SourceError as error:
+            out(f"✗ me: cannot ask {source.name} who you are: {error}")
             return 1
-        out(f"✓ me: {match.name} ({match.id})")
+    if config.me:
+        out(f"! me: {config.me!r} (no rotation source to check it against)")
+    return 0
+
+
+def _check_me_in(source: BuiltSource, out: Out) -> int:
+    rotation = source.rotation
+    assert rotation is not None
+    if source.me:
+        match = next((p for p in rotation.fetch_people() if p.matches(source.me)), None)
+        if match is None:
+            out(
+                f"✗ me: nobody in {source.name} matches {source.me!r}; set `me` to your id"
+                " or email there"
+            )
+            return 1
+        out(f"✓ me: {match.name} ({match.id}) in {source.name}")
         return 0
-    me = sources.fetch_me() if sources.fetch_me else None
+    me = source.fetch_me() if source.fetch_me else None
     if me is None:
-        out("✗ me: not set and the source cannot tell; set `me` in the config")
+        out(f"✗ me: not set and {source.name} cannot tell; set `me` in the config")
         return 1
-    out(f"✓ me: {me.name} ({me.id}), as the source says")
+    out(f"✓ me: {me.name} ({me.id}), as {source.name} says")
     return 0
 
 

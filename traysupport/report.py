@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from traysupport.core.duty import Duty, duty
-from traysupport.core.model import Person, Shift, Ticket
+from traysupport.core.model import Person, Shift, SourceStatus, Ticket
 from traysupport.core.sla import SlaPolicy, breach_at, sla_state, time_left, urgency_order
 from traysupport.core.timefmt import format_duration, format_instant
 from traysupport.service import ServiceState
@@ -41,6 +41,7 @@ def _ticket_dict(ticket: Ticket, policy: SlaPolicy, now: datetime) -> dict[str, 
         "sla_due": _iso(breach_at(ticket, policy)),
         "sla_state": str(sla_state(ticket, policy, now)),
         "source": ticket.source,
+        "ref": f"{ticket.source}:{ticket.key}",
     }
 
 
@@ -66,6 +67,7 @@ def status_dict(state: ServiceState, now: datetime, demo: bool) -> dict[str, Any
             {
                 "id": e.action.id,
                 "kind": str(e.action.kind),
+                "source": e.action.source,
                 "ticket_id": e.action.ticket_id,
                 "state": str(e.state),
                 "error": e.last_error,
@@ -75,6 +77,8 @@ def status_dict(state: ServiceState, now: datetime, demo: bool) -> dict[str, Any
         "sources": [
             {
                 "name": s.name,
+                "provider": s.provider,
+                "roles": list(s.roles),
                 "ok": s.ok,
                 "stale": s.stale,
                 "error": s.error,
@@ -95,14 +99,17 @@ def status_text(state: ServiceState, now: datetime, tz: tzinfo, demo: bool) -> s
     lines += _freshness_lines(state, now, tz)
     lines += _duty_lines(state, now, tz)
     lines += _queue_lines(state, now)
-    lines.append(
-        "Sources: "
-        + " · ".join(
-            f"{s.name} ok" if s.ok else f"{s.name} STALE ({s.error})"
-            for s in state.snapshot.sources
-        )
-    )
+    lines.append("Sources: " + " · ".join(_source_text(s, now) for s in state.snapshot.sources))
     return "\n".join(lines)
+
+
+def _source_text(status: SourceStatus, now: datetime) -> str:
+    """One source's health: ok, or stale with how old its data is and why."""
+    if status.ok:
+        return f"{status.name} ok"
+    seen = status.last_ok_at
+    age = "" if seen is None else f", data {format_duration(now - seen)} old"
+    return f"{status.name} STALE ({status.error}{age})"
 
 
 def _freshness_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
@@ -162,6 +169,9 @@ def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
     policy = state.settings.sla
     tickets = urgency_order(state.snapshot.tickets, policy, now)
     lines = [f"Queue: {len(tickets)} open"]
+    stale = {s.name for s in state.snapshot.sources if not s.ok}
+    # With several queues a key alone may not say where a ticket lives (or be unique).
+    several = len({t.source for t in tickets}) > 1
     for t in tickets:
         left = time_left(t, policy, now)
         sla_text = (
@@ -175,8 +185,10 @@ def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
         )
         who = t.assignee.name if t.assignee else "unassigned"
         pending = " [pending]" if state.pending_for(t) else ""
+        pending += " [stale]" if t.source in stale else ""
+        key = f"{t.source}:{t.key}" if several else t.key
         lines.append(
-            f"  {t.priority.label}  {t.key:<12} {sla_text:<22} {who:<20} "
+            f"  {t.priority.label}  {key:<12} {sla_text:<22} {who:<20} "
             f"{_one_line(t.title)}{pending}"
         )
     return lines

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +18,8 @@ from typing import Any
 
 from traysupport import paths
 from traysupport.config import Config, get_secret
+from traysupport.config_schema import SourceConfig
 from traysupport.core.alerts import AlertSettings, QuietHours
-from traysupport.core.model import Person
 from traysupport.core.sla import SlaPolicy
 from traysupport.demo import DemoServer
 from traysupport.ownership import NotificationsLock
@@ -29,8 +29,11 @@ from traysupport.service import (
     ServiceListener,
     SupportService,
 )
-from traysupport.sources.base import QueueSource, RotationSource, SourceError
+from traysupport.service.model import Clock, utc_now
+from traysupport.sources.base import SourceError
 from traysupport.sources.http import HttpClient, HttpLimits
+from traysupport.sources.provider import BuiltSource, HttpFactory, SourceContext
+from traysupport.sources.redact import register_secret
 from traysupport.sources.teamapi import TeamApiSource
 from traysupport.store import Store
 
@@ -93,42 +96,68 @@ def poll_settings(config: Config, demo_speed: float = 1.0) -> PollSettings:
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """The sources one config asks for."""
+    """The sources one config asks for, built, in the config's order."""
 
-    rotation: RotationSource
-    queue: QueueSource
-    fetch_me: Callable[[], Person | None] | None
+    built: tuple[BuiltSource, ...]
     demo_url: str = ""
 
+    def __iter__(self) -> Iterator[BuiltSource]:
+        return iter(self.built)
+
     def close(self) -> None:
-        """Close the sources' connections (the same object may serve both roles)."""
-        for source in {id(s): s for s in (self.rotation, self.queue)}.values():
-            close = getattr(source, "close", None)
-            if callable(close):
-                close()
+        """Close every source's connections."""
+        for source in self.built:
+            source.close()
 
 
-def build_sources(config: Config, demo_url: str = "") -> Sources:
-    """Make the rotation and queue sources; *demo_url* is the demo server's base URL."""
-    if config.is_demo:
-        demo = TeamApiSource(DEMO_SOURCE, demo_url)
-        return Sources(demo, demo, demo.fetch_me, demo_url)
-    made: dict[str, TeamApiSource] = {}
-    for role, section in (("rotation", config.rotation), ("queue", config.queue)):
-        if section.provider != "team-api":
-            raise SetupError(
-                f"{role}.provider = {section.provider!r} is not supported yet; "
-                'use "team-api" or remove the setting to try the demo team.'
-            )
-        if not section.url:
-            raise SetupError(f"{role}.url is empty; set it to your team API's base URL.")
-        # One client when both roles use the same server: one session, one ETag cache.
-        if section.url not in made:
-            made[section.url] = TeamApiSource(
-                "team-api", section.url, get_secret(section.token_ref)
-            )
-    rotation, queue_source = made[config.rotation.url], made[config.queue.url]
-    return Sources(rotation, queue_source, rotation.fetch_me)
+def _http_factory(name: str, token: str | None) -> HttpFactory:
+    def make(base_url: str, *, auth: str | None = None, **kwargs: Any) -> HttpClient:
+        return HttpClient(name, base_url, auth=auth, **kwargs)
+
+    if token:  # masked from every message, however a provider sends it
+        register_secret(token)
+    return make
+
+
+def build_source(
+    source: SourceConfig, config: Config, demo_url: str = "", clock: Clock = utc_now
+) -> BuiltSource:
+    """Make one configured source (no network); SetupError when it cannot be made."""
+    spec = source.spec
+    token = None if spec.name == "demo" else get_secret(source.token_ref)
+    context = SourceContext(
+        name=source.name,
+        token=token,
+        http=_http_factory(source.name, token),
+        clock=clock,
+        local_url=demo_url,
+    )
+    try:
+        made = spec.build(source.options, context)
+    except SourceError as error:
+        raise SetupError(str(error)) from error
+    poll = source.common.poll
+    return BuiltSource(
+        name=source.name,
+        provider=spec.name,
+        roles=source.roles,
+        source=made,
+        me=source.common.me or config.me,
+        poll_seconds=None if poll is None else poll.total_seconds(),
+    )
+
+
+def build_sources(config: Config, demo_url: str = "", clock: Clock = utc_now) -> Sources:
+    """Make every source the config asks for; *demo_url* is the demo server's base URL."""
+    built: list[BuiltSource] = []
+    try:
+        for source in config.effective_sources:
+            built.append(build_source(source, config, demo_url, clock))
+    except BaseException:
+        for made in built:
+            made.close()
+        raise
+    return Sources(tuple(built), demo_url if config.is_demo else "")
 
 
 # -- the demo server shared between processes ---------------------------------------------
@@ -241,6 +270,7 @@ def open_engine(
     listener: ServiceListener,
     demo_speed: float = 1.0,
     notifies: bool = True,
+    clock: Clock = utc_now,
 ) -> Iterator[Engine]:
     """Build the engine; for the demo team, use a running demo server or start one.
 
@@ -251,12 +281,11 @@ def open_engine(
     lock = NotificationsLock()
     owns_alerts = lock.try_hold if notifies else (lambda: False)
     with demo_for(config, demo_speed) as demo:
-        sources = build_sources(config, demo.url if demo else "")
+        sources = build_sources(config, demo.url if demo else "", clock)
         store = open_store(config, demo)
         try:
             service = SupportService(
-                rotation=sources.rotation,
-                queue_source=sources.queue,
+                sources=sources.built,
                 store=store,
                 scheduler=scheduler,
                 call_soon=call_soon,
@@ -264,7 +293,7 @@ def open_engine(
                 settings=alert_settings(config),
                 poll=poll_settings(config, demo_speed),
                 me_hint=config.me,
-                fetch_me=sources.fetch_me,
+                clock=clock,
                 owns_alerts=owns_alerts,
             )
             yield Engine(config, store, sources, service, lock)

@@ -249,11 +249,21 @@ class Snapshot:
         return next((p for p in self.people if p.matches(who)), None)
 
     def ticket(self, ref_or_id: str) -> Ticket | None:
-        """The ticket with this `source:id` ref, id or display key, if any."""
-        for t in self.tickets:
-            if ref_or_id in (t.ref, t.id, t.key):
-                return t
-        return None
+        """The one ticket *ref_or_id* names (see `matching`); None if none or several."""
+        found = self.matching(ref_or_id)
+        return found[0] if len(found) == 1 else None
+
+    def matching(self, wanted: str) -> tuple[Ticket, ...]:
+        """The tickets *wanted* names: ``SOURCE:KEY`` or ``SOURCE:ID`` always names one;
+        a bare key or id may name one in each source that has it."""
+        wanted = wanted.strip()
+        source, colon, rest = wanted.partition(":")
+        return tuple(
+            t
+            for t in self.tickets
+            if wanted in (t.id, t.key)
+            or (colon and t.source == source and rest in (t.id, t.key))
+        )
 
 
 class AlertKind(StrEnum):
