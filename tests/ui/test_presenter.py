@@ -173,7 +173,10 @@ def test_stale_data_says_from_when_in_local_time() -> None:
     )
     v = view(state(sources=(OK_SOURCES[0], failing)))
     assert v.tray_state is TrayState.STALE
-    assert v.tooltip.startswith("Offline — showing data from 10:42 · On duty until Mon 17:00")
+    # One of two sources is down: the tooltip says how many, never which (no server text).
+    assert v.tooltip.startswith(
+        "1 of 2 sources down — showing data from 10:42 · On duty until Mon 17:00"
+    )
     assert "queue (team-api): connection refused (data from 10:42)" in v.status_lines
 
 

@@ -37,6 +37,9 @@ recipient (a failed action is not applied: it still needs the user). Snoozed tic
 **Stale** means a source whose last fetch failed (``ok`` false with at least one
 failure). A source that simply has not answered yet since start (no failure) is
 "connecting", not stale: the icon does not flash "offline" for the second a start takes.
+While any source is down the icon also carries a warning mark, whatever state it shows
+(an SLA state outranks ``STALE``, and the user must still learn that some data is old);
+the Sources submenu says which one (see `source_health`).
 
 Tooltips hold no text from servers (no ticket keys or titles, no names): some tray hosts
 render tooltips as rich text. Names appear only in the status lines, which the tray sets
@@ -57,6 +60,7 @@ from traysupport.core.sla import SlaClock, SlaState, running_clock
 from traysupport.core.timefmt import format_clock, format_instant, format_relative, local
 from traysupport.service import ServiceState
 from traysupport.store import OutboxState
+from traysupport.ui.source_health import SourceLine, down, down_summary, shown, source_lines
 
 ON_NOW_SHOWN = 4
 """Names listed in the "On now" line before "+N more"."""
@@ -105,6 +109,10 @@ class TrayView:
     """When held notifications resume, if they are held now."""
     next_change: datetime | None = None
     """The earliest instant at which time alone changes this view; re-render then."""
+    sources: tuple[SourceLine, ...] = ()
+    """Each source and its state, for the tray's Sources submenu."""
+    sources_down: int = 0
+    """How many sources are down: the icon carries a warning mark while any is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +132,6 @@ class _Facts:
     """Tickets that concern me whose SLA warns or is breached, most urgent first."""
     badge: int
     paused_until: datetime | None
-    stale_since: datetime | None
     stale: bool
 
 
@@ -140,6 +147,8 @@ def tray_view(state: ServiceState, now: datetime, tz: tzinfo, demo: bool = False
         demo=demo,
         paused_until=facts.paused_until,
         next_change=_next_change(state, facts),
+        sources=source_lines(state.snapshot.sources, facts.now, tz),
+        sources_down=len(down(state.snapshot.sources)),
     )
 
 
@@ -163,8 +172,7 @@ def _facts(state: ServiceState, now: datetime, tz: tzinfo) -> _Facts:
         for t in tickets
         if not t.acknowledged and (_mine(t, me) or (on_duty and t.assignee is None))
     )
-    failing = [s for s in snapshot.sources if not s.ok and s.failures > 0]
-    known = [s.last_ok_at for s in failing if s.last_ok_at is not None]
+    failing = down(snapshot.sources)
     paused = settings.paused_until
     return _Facts(
         now=now,
@@ -177,7 +185,6 @@ def _facts(state: ServiceState, now: datetime, tz: tzinfo) -> _Facts:
         trouble=_sla_trouble(tickets, clocks, now),
         badge=badge,
         paused_until=paused if paused is not None and paused > now else None,
-        stale_since=min(known, default=None),
         stale=bool(failing),
     )
 
@@ -280,13 +287,8 @@ def _sla_text(facts: _Facts) -> str:
 
 def _tooltip(snapshot: Snapshot, facts: _Facts, demo: bool) -> str:
     parts = ["Demo team"] if demo else []
-    if facts.stale:
-        since = facts.stale_since
-        parts.append(
-            f"Offline — showing data from {_when(since, facts)}"
-            if since is not None
-            else "Offline — no data yet"
-        )
+    # Counts and times only: the tooltip holds no server text.
+    parts.append(down_summary(snapshot.sources, facts.now, facts.tz))
     if facts.paused_until is not None:
         parts.append(f"Paused until {_when(facts.paused_until, facts)}")
     parts += [_duty_text(facts), _count_text(facts), _sla_text(facts)]
@@ -326,25 +328,18 @@ def on_now_line(status: Duty, shown: int = ON_NOW_SHOWN) -> str:
     return f"On now: {', '.join(names) or 'nobody'}"
 
 
-def _clip(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _status_lines(snapshot: Snapshot, facts: _Facts) -> tuple[str, ...]:
     lines = [*_my_lines(snapshot, facts), on_now_line(facts.duty)]
     if facts.paused_until is not None:
         lines.append(f"Notifications paused until {_when(facts.paused_until, facts)}")
-    for source in snapshot.sources:
-        if source.ok or source.failures == 0:
-            continue
+    for source in down(snapshot.sources):
         since = (
             "no data yet"
             if source.last_ok_at is None
             else f"data from {_when(source.last_ok_at, facts)}"
         )
-        error = _clip(source.error or "not answering", ERROR_SHOWN)
-        lines.append(f"{_clip(source.name, 40)}: {error} ({since})")
+        error = shown(source.error or "not answering", ERROR_SHOWN)
+        lines.append(f"{shown(source.name, 40)}: {error} ({since})")
     return tuple(lines)
 
 
