@@ -133,3 +133,61 @@ def test_export_writes_every_file(tmp_path: Path) -> None:
 )
 def test_gnome_is_recognised_in_xdg_current_desktop(desktop: str, gnome: bool) -> None:
     assert icons.is_gnome(desktop) is gnome
+
+
+# -- the mark saying a source is down ------------------------------------------------------
+
+
+def marked(state: TrayState, size: int, badge: int = 0, dark: bool = False) -> QImage:
+    icon = icons.tray_icon(state, badge, dark_panel=dark, warning=True)
+    return icon.pixmap(QSize(size, size)).toImage()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("state", list(TrayState))
+def test_the_source_warning_mark_shows_over_every_state(
+    qapp: QApplication, state: TrayState, size: int
+) -> None:
+    for dark in (False, True):
+        assert marked(state, size, dark=dark) != pixels(state, size, dark=dark), (state, dark)
+    assert marked(state, size) != marked(state, size, dark=True)
+    image = marked(state, size)
+    assert 0.1 * size * size < opaque_pixels(image) < 0.8 * size * size
+
+
+@pytest.mark.parametrize("size", [16, 22, 64])
+def test_the_mark_is_amber_top_left_and_leaves_badge_and_emblem_alone(
+    qapp: QApplication, size: int
+) -> None:
+    state = TrayState.SLA_BREACHED
+    plain, mark = pixels(state, size, badge=3), marked(state, size, badge=3)
+    # Only the top-left quarter changes: the badge (top right) and the emblem are untouched.
+    changed = {
+        (x, y)
+        for y in range(size)
+        for x in range(size)
+        if plain.pixelColor(x, y) != mark.pixelColor(x, y)
+    }
+    assert changed
+    assert all(y < size * 0.6 for _, y in changed), "the mark reaches down to the emblem"
+    assert any(x < size * 0.3 for x, _ in changed)
+    centre = mark.pixelColor(int(size * 4.5 / 22), int(size * 6.8 / 22))
+    amber = mark.pixelColor(int(size * 2.5 / 22), int(size * 7.6 / 22))
+    assert amber.red() > 200 and 120 < amber.green() < 200 and amber.blue() < 80, amber.name()
+    assert centre != amber  # the "!" is drawn on it
+
+
+@pytest.mark.parametrize("palette", [icons.LIGHT_PANEL, icons.DARK_PANEL, icons.MONO])
+def test_marked_svgs_are_valid_in_every_variant(qapp: QApplication, palette: icons.Palette) -> None:
+    for state in TrayState:
+        for badge in (0, 10):
+            svg = icons.icon_svg(state, palette, badge, warning=True)
+            assert QSvgRenderer(QByteArray(svg.encode())).isValid(), (state, badge)
+            assert svg != icons.icon_svg(state, palette, badge)
+
+
+def test_the_marked_icons_are_exported_for_every_state_and_variant() -> None:
+    names = set(icons.exported_svgs())
+    for state in TrayState:
+        for variant in ("light", "dark", "mask"):
+            assert f"traysupport-{state.value}-source-down-{variant}.svg" in names

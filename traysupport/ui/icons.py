@@ -12,7 +12,9 @@ adds an emblem at the bottom right, cut out of the headset so it reads at 16 px:
 dot (on duty), two bars (paused), an amber triangle with "!" (SLA warning), a red disc
 with "!" (breached), a clock (stale data). Shapes differ as well as colours, for colour
 blind users and for the monochrome mask icons of macOS. The badge count sits top right
-in a blue disc ("9+" beyond nine), its digits drawn as paths so no font is needed.
+in a blue disc ("9+" beyond nine), its digits drawn as paths so no font is needed. While
+any source is down, a small amber triangle with "!" sits top left, over any state (the
+badge and the mark are drawn in `icon_parts`).
 
 Which variant: `panel_is_dark` decides whether the panel behind the icon is dark (then
 the glyph is light). Qt cannot see the panel, only the palette, so GNOME, whose top bar
@@ -25,7 +27,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,41 +34,43 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from traysupport.ui.icon_parts import (
+    BADGE_MAX,
+    DARK_PANEL,
+    GRID,
+    LIGHT_PANEL,
+    MONO,
+    Emblem,
+    Palette,
+    badge_emblem,
+    num,
+    warning_mark,
+)
 from traysupport.ui.presenter import TrayState
 
-GRID = 22
+__all__ = [
+    "BADGE_MAX",
+    "DARK_PANEL",
+    "GRID",
+    "LIGHT_PANEL",
+    "MONO",
+    "SIZES",
+    "SMALL",
+    "Palette",
+    "app_icon",
+    "app_svg",
+    "export_svgs",
+    "exported_svgs",
+    "icon_svg",
+    "is_gnome",
+    "panel_is_dark",
+    "render",
+    "tray_icon",
+    "use_mask",
+]
+
 SIZES = (16, 20, 22, 24, 32, 40, 44, 48, 64, 96, 128)
 """Pixel sizes put into each QIcon: the tray sizes of every platform at 1x and 2x."""
-BADGE_MAX = 9
-"""Counts above this are drawn as "9+"."""
-
-
-@dataclass(frozen=True, slots=True)
-class Palette:
-    """The colours of one variant."""
-
-    glyph: str
-    green: str = "#2ec27e"
-    blue: str = "#3584e4"
-    amber: str = "#f6a40f"
-    red: str = "#e01b24"
-    on_colour: str = "#ffffff"
-    """Marks drawn on a coloured emblem ("!", digits, pause bars)."""
-    on_amber: str = "#241f1c"
-
-
-LIGHT_PANEL = Palette(glyph="#232629")
-DARK_PANEL = Palette(glyph="#f2f2f2")
-MONO = Palette(
-    glyph="#000000",
-    green="#000000",
-    blue="#000000",
-    amber="#000000",
-    red="#000000",
-    on_colour="#000000",
-    on_amber="#000000",
-)
-"""The macOS template variant: black only; marks on emblems are cut out instead."""
 
 # -- the pieces, in grid units -------------------------------------------------------------
 
@@ -78,50 +81,21 @@ _MIC = "M4.5 18.5 Q5 20.5 8 20.5 H10"
 _EMBLEM = (17, 17)
 _EMBLEM_R = 5
 _GAP = 1.5
-"""Width of the transparent ring cut around an emblem or the badge."""
-_BADGE_CENTRE = (17.0, 5.0)
-_BADGE_R = 5
-_DOT_R = 3.5
-"""Radius of the badge drawn without digits: at small sizes, and for attention without a count."""
+"""Width of the transparent ring cut around an emblem, the badge or the warning mark."""
 SMALL = 20
 """Below this many pixels the badge's digits would be a smudge: it is drawn as a dot."""
-
-# Digits on a 4 x 6 box, stroked; designed to stay apart at 16 px.
-_DIGITS = {
-    "0": "M2 0 C0.3 0 0 1.6 0 3 C0 4.4 0.3 6 2 6 C3.7 6 4 4.4 4 3 C4 1.6 3.7 0 2 0 Z",
-    "1": "M0.6 1.4 L2.4 0 V6",
-    "2": "M0.2 1.3 C0.6 0.4 1.2 0 2 0 C3.2 0 4 0.7 4 1.8 C4 3.3 2.4 4.2 0 6 H4",
-    "3": "M0.3 0 H3.7 L1.7 2.5 C3.3 2.4 4 3.3 4 4.2 C4 5.3 3.1 6 2 6 C1.2 6 0.5 5.7 0 5.1",
-    "4": "M2.9 6 V0 L0 4.2 H4",
-    "5": "M3.7 0 H0.6 L0.3 2.9 C0.8 2.6 1.4 2.4 2 2.4 C3.2 2.4 4 3.2 4 4.2 "
-    "C4 5.3 3.1 6 2 6 C1.2 6 0.5 5.7 0 5.1",
-    "6": "M3.4 0.1 C1.3 0.6 0 2.3 0 4 C0 5.2 0.9 6 2 6 C3.1 6 4 5.2 4 4.1 "
-    "C4 3 3.1 2.3 2 2.3 C1.1 2.3 0.4 2.8 0.1 3.4",
-    "7": "M0 0 H4 L1.4 6",
-    "8": "M2 2.7 C1 2.7 0.3 2.1 0.3 1.35 C0.3 0.6 1 0 2 0 C3 0 3.7 0.6 3.7 1.35 "
-    "C3.7 2.1 3 2.7 2 2.7 C0.9 2.7 0 3.4 0 4.35 C0 5.3 0.9 6 2 6 "
-    "C3.1 6 4 5.3 4 4.35 C4 3.4 3.1 2.7 2 2.7 Z",
-    "9": "M0.6 5.9 C2.7 5.4 4 3.7 4 2 C4 0.8 3.1 0 2 0 C0.9 0 0 0.8 0 1.9 "
-    "C0 3 0.9 3.7 2 3.7 C2.9 3.7 3.6 3.2 3.9 2.6",
-    "+": "M0.3 3 H3.7 M2 1.3 V4.7",
-}
-_DIGIT_W, _DIGIT_H, _DIGIT_GAP = 4.0, 6.0, 1.0
-
-
-def _f(value: float) -> str:
-    return f"{value:g}"
 
 
 def _headset(p: Palette, solid: bool) -> str:
     """The headset: filled cups when *solid*, outlined ones otherwise."""
     if solid:
         cups = "".join(
-            f'<rect x="{_f(x)}" y="{_f(y)}" width="5" height="7" rx="1.6" fill="{p.glyph}"/>'
+            f'<rect x="{num(x)}" y="{num(y)}" width="5" height="7" rx="1.6" fill="{p.glyph}"/>'
             for x, y in _CUPS
         )
     else:
         cups = "".join(
-            f'<rect x="{_f(x + 0.75)}" y="{_f(y + 0.75)}" width="3.5" height="5.5" rx="1"'
+            f'<rect x="{num(x + 0.75)}" y="{num(y + 0.75)}" width="3.5" height="5.5" rx="1"'
             f' fill="none" stroke="{p.glyph}" stroke-width="1.5"/>'
             for x, y in _CUPS
         )
@@ -132,49 +106,6 @@ def _headset(p: Palette, solid: bool) -> str:
     )
 
 
-def _badge_text(count: int) -> str:
-    return str(count) if count <= BADGE_MAX else f"{BADGE_MAX}+"
-
-
-def _badge_shape(count: int) -> str:
-    """The badge's outline: a disc, or for two characters a pill from the right edge."""
-    cx, cy, r = *_BADGE_CENTRE, _BADGE_R
-    if len(_badge_text(count)) == 1:
-        return f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{r}"'
-    return f'<rect x="{GRID - 12}" y="{_f(cy - r)}" width="12" height="{2 * r}" rx="{r}"'
-
-
-def _digits(text: str, colour: str) -> str:
-    """*text* (digits and "+") as stroked paths centred on the badge."""
-    width = len(text) * _DIGIT_W + (len(text) - 1) * _DIGIT_GAP
-    cx, cy = _BADGE_CENTRE
-    if len(text) > 1:
-        cx = GRID - 6.0
-    x0, y0 = cx - width / 2, cy - _DIGIT_H / 2
-    paths = []
-    for i, char in enumerate(text):
-        dx = x0 + i * (_DIGIT_W + _DIGIT_GAP)
-        paths.append(
-            f'<path transform="translate({_f(dx)} {_f(y0)})" d="{_DIGITS[char]}" fill="none"'
-            f' stroke="{colour}" stroke-width="1.4" stroke-linecap="round"'
-            ' stroke-linejoin="round"/>'
-        )
-    return "".join(paths)
-
-
-@dataclass(frozen=True, slots=True)
-class _Emblem:
-    """A state's emblem: a shape (unpainted, unclosed element), its fill, and its mark."""
-
-    shape: str
-    fill: str
-    mark: str
-    """Elements drawn on the shape, with ``{c}`` for their colour."""
-    mark_colour: str
-    outline: float = 0.0
-    """Width of a stroke in the fill colour, which rounds a polygon's corners."""
-
-
 _BANG = (
     '<path d="M17 {top} V{bottom}" stroke="{{c}}" stroke-width="1.8" stroke-linecap="round"/>'
     '<circle cx="17" cy="{dot}" r="1" fill="{{c}}"/>'
@@ -182,14 +113,14 @@ _BANG = (
 _DISC = f'<circle cx="{_EMBLEM[0]}" cy="{_EMBLEM[1]}" r="{_EMBLEM_R}"'
 
 
-def _emblem(state: TrayState, p: Palette) -> _Emblem | None:
+def _emblem(state: TrayState, p: Palette) -> Emblem | None:
     """The emblem *state* adds to the headset, or None."""
     if state is TrayState.ON_DUTY_QUIET:
-        return _Emblem('<circle cx="17" cy="17" r="4"', p.green, "", p.on_colour)
+        return Emblem('<circle cx="17" cy="17" r="4"', p.green, "", p.on_colour)
     if state is TrayState.SLA_BREACHED:
-        return _Emblem(_DISC, p.red, _BANG.format(top=14.4, bottom=17.4, dot=19.6), p.on_colour)
+        return Emblem(_DISC, p.red, _BANG.format(top=14.4, bottom=17.4, dot=19.6), p.on_colour)
     if state is TrayState.SLA_WARNING:
-        return _Emblem(
+        return Emblem(
             '<path d="M17 11.5 L22 21 H12 Z"',
             p.amber,
             _BANG.format(top=15, bottom=17.6, dot=19.7),
@@ -199,13 +130,13 @@ def _emblem(state: TrayState, p: Palette) -> _Emblem | None:
     if state is TrayState.PAUSED:
         bars = '<rect x="14.8" y="14.5" width="1.6" height="5" fill="{c}"/>'
         bars += '<rect x="17.6" y="14.5" width="1.6" height="5" fill="{c}"/>'
-        return _Emblem(_DISC, p.glyph, bars, _contrast(p))
+        return Emblem(_DISC, p.glyph, bars, _contrast(p))
     if state is TrayState.STALE:
         hands = (
             '<path d="M17 14.2 V17 H19.2" fill="none" stroke="{c}" stroke-width="1.5"'
             ' stroke-linecap="round" stroke-linejoin="round"/>'
         )
-        return _Emblem(_DISC, p.glyph, hands, _contrast(p))
+        return Emblem(_DISC, p.glyph, hands, _contrast(p))
     return None
 
 
@@ -221,7 +152,7 @@ FADED_OPACITY = 0.6
 
 def _paint(shape: str, fill: str, outline: float = 0.0, extra: str = "") -> str:
     """Close the unpainted element *shape* with a fill (and a rounding stroke)."""
-    stroke = f' stroke="{fill}" stroke-width="{_f(outline)}" stroke-linejoin="round"'
+    stroke = f' stroke="{fill}" stroke-width="{num(outline)}" stroke-linejoin="round"'
     return f'{shape} fill="{fill}"{stroke if outline else ""}{extra}/>'
 
 
@@ -235,7 +166,7 @@ def _mask(mask_id: str, holes: list[str]) -> str:
     )
 
 
-def _overlay(emblem: _Emblem, mask_id: str, mono: bool) -> tuple[str, str]:
+def _overlay(emblem: Emblem, mask_id: str, mono: bool) -> tuple[str, str]:
     """(the defs it needs, its elements) of an emblem with its mark.
 
     In colour the mark is drawn on the shape; a mask icon has one colour only, so there
@@ -250,23 +181,27 @@ def _overlay(emblem: _Emblem, mask_id: str, mono: bool) -> tuple[str, str]:
     return _mask(mask_id, [emblem.mark.format(c="#000")]), cut
 
 
-def _badge(count: int, p: Palette, small: bool) -> _Emblem:
-    if small or count <= 0:
-        cx, cy = _BADGE_CENTRE
-        return _Emblem(f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{_DOT_R}"', p.blue, "", "")
-    return _Emblem(_badge_shape(count), p.blue, _digits(_badge_text(count), "{c}"), p.on_colour)
-
-
-def icon_svg(state: TrayState, palette: Palette, badge: int = 0, small: bool = False) -> str:
+def icon_svg(
+    state: TrayState,
+    palette: Palette,
+    badge: int = 0,
+    small: bool = False,
+    warning: bool = False,
+) -> str:
     """The SVG of *state*'s icon in *palette*, with *badge* drawn on it when > 0.
 
     *small* draws the badge as a dot without digits, for sizes below `SMALL` pixels.
-    Attention always has a badge: a dot when no count is given.
+    Attention always has a badge: a dot when no count is given. *warning* adds the mark
+    saying a source is down, top left.
     """
     mono = palette is MONO
-    overlays = [(e, "emblem") for e in (_emblem(state, palette),) if e is not None]
-    if badge > 0 or state is TrayState.ON_DUTY_ATTENTION:
-        overlays.append((_badge(badge, palette, small), "badge"))
+    emblem = _emblem(state, palette)
+    overlays = [(emblem, "emblem")] if emblem is not None else []
+    has_badge = badge > 0 or state is TrayState.ON_DUTY_ATTENTION
+    if has_badge:
+        overlays.append((badge_emblem(badge, palette, small), "badge"))
+    if warning:
+        overlays.append((warning_mark(palette), "warning"))
     holes, defs, top = [], [], []
     for overlay, mask_id in overlays:
         # The gap around an overlay is cut out of the headset so the two never merge.
@@ -274,9 +209,12 @@ def icon_svg(state: TrayState, palette: Palette, badge: int = 0, small: bool = F
         needed, elements = _overlay(overlay, mask_id, mono)
         defs.append(needed)
         top.append(elements)
-    if len(overlays) == 2:
+    if emblem is not None and has_badge:
         # What is left of the right ear cup between badge and emblem would be a stray speck.
         holes.append('<rect x="14" y="5" width="8" height="12" fill="#000"/>')
+    if warning and has_badge:
+        # Likewise the top of the band between the warning mark and the badge.
+        holes.append('<rect x="8" y="0" width="6" height="8" fill="#000"/>')
     faded = state in FADED
     glyph_attrs = f' opacity="{FADED_OPACITY}"' if faded else ""
     if holes:
@@ -313,20 +251,25 @@ def _icon(svg_at: Callable[[int], str]) -> QIcon:
 
 
 def tray_icon(
-    state: TrayState, badge: int = 0, dark_panel: bool = False, mask: bool = False
+    state: TrayState,
+    badge: int = 0,
+    dark_panel: bool = False,
+    mask: bool = False,
+    warning: bool = False,
 ) -> QIcon:
     """*state*'s icon with *badge*, for a dark or light panel, or as a macOS mask icon.
 
-    Cached: a state change re-renders only what has not been drawn before. Counts above
-    nine share one icon ("9+"), so the cache stays small.
+    *warning* adds the mark saying a source is down. Cached: a state change re-renders
+    only what has not been drawn before. Counts above nine share one icon ("9+"), so the
+    cache stays small.
     """
-    return _tray_icon(state, max(0, min(badge, BADGE_MAX + 1)), dark_panel, mask)
+    return _tray_icon(state, max(0, min(badge, BADGE_MAX + 1)), dark_panel, mask, warning)
 
 
-@lru_cache(maxsize=64)
-def _tray_icon(state: TrayState, badge: int, dark_panel: bool, mask: bool) -> QIcon:
+@lru_cache(maxsize=128)
+def _tray_icon(state: TrayState, badge: int, dark_panel: bool, mask: bool, warning: bool) -> QIcon:
     palette = MONO if mask else (DARK_PANEL if dark_panel else LIGHT_PANEL)
-    icon = _icon(lambda size: icon_svg(state, palette, badge, small=size < SMALL))
+    icon = _icon(lambda size: icon_svg(state, palette, badge, size < SMALL, warning))
     icon.setIsMask(mask)
     return icon
 
@@ -389,11 +332,18 @@ def panel_is_dark(desktop: str | None = None) -> bool:
 
 
 def exported_svgs() -> dict[str, str]:
-    """File name -> SVG of every icon kept in ``resources/icons/``."""
+    """File name -> SVG of every icon kept in ``resources/icons/``.
+
+    Each state in each variant, and again with the mark saying a source is down
+    (``traysupport-<state>-source-down-<variant>.svg``); badge counts are not exported.
+    """
     files = {"traysupport.svg": app_svg()}
     for state in TrayState:
         for name, palette in (("light", LIGHT_PANEL), ("dark", DARK_PANEL), ("mask", MONO)):
             files[f"traysupport-{state.value}-{name}.svg"] = icon_svg(state, palette)
+            files[f"traysupport-{state.value}-source-down-{name}.svg"] = icon_svg(
+                state, palette, warning=True
+            )
     return files
 
 
