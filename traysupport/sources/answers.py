@@ -1,6 +1,7 @@
-"""What an HTTP answer means: its JSON, or the `SourceError` its status stands for.
+"""What an HTTP answer means: a write confirmed or not, or the `SourceError` its status is.
 
-Kept apart from the client's plumbing so that the words users read are in one place:
+(What a 2xx body is, JSON or text, is decided in `bodies`.) Kept apart from the
+client's plumbing so that the words users read are in one place:
 every refusal names the request, the status and the server's own message (cleaned,
 cut, and with the registered secrets masked before it is cut, so no part of a token
 survives the cut).
@@ -25,6 +26,7 @@ from traysupport.sources.base import (
     SourceError,
     UnavailableError,
 )
+from traysupport.sources.bodies import Unreadable, decode_json
 from traysupport.sources.parse import clean_text, server_message
 from traysupport.sources.redact import redact
 from traysupport.sources.urls import host_of
@@ -35,40 +37,6 @@ log = logging.getLogger(__name__)
 SERVER_MESSAGE_CHARS = 200
 Confirm = Callable[[object], bool]
 """Whether a write's parsed JSON answer (None when empty) confirms the write."""
-
-
-@dataclass(frozen=True, slots=True)
-class Unreadable:
-    """A body that is not the JSON asked for: what it was instead, and a likely cause."""
-
-    kind: str
-    """ "an HTML page", "text/plain", "invalid JSON"."""
-    cause: str = ""
-    """ "maybe a proxy or captive portal login", or empty."""
-    labelled: bool = True
-    """Labelled as something else than JSON (False: it claimed JSON and was not)."""
-
-    def described(self) -> str:
-        """What came back, for a message: with its likely cause, or what it was not."""
-        if self.cause:
-            return f"{self.kind}, {self.cause}"
-        return f"{self.kind} instead of JSON" if self.labelled else self.kind
-
-
-def decode_json(body: bytes, content_type: str) -> object:
-    """The parsed JSON body, None when empty, or an `Unreadable` saying what it was."""
-    if not body.strip():
-        return None
-    mime = content_type.partition(";")[0].strip().lower()
-    if mime and not (mime in ("application/json", "text/json") or mime.endswith("+json")):
-        if "html" in mime:
-            return Unreadable("an HTML page", "maybe a proxy or captive portal login")
-        return Unreadable(clean_text(mime, 60))
-    try:
-        return json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        # UnicodeDecodeError is a ValueError; RecursionError is [[[[…]]]] nested deep.
-        return Unreadable("invalid JSON", labelled=False)
 
 
 class WriteAnswer(Protocol):
@@ -168,7 +136,3 @@ def error_for(source: str, refusal: Refusal) -> SourceError:
             source, f"{what} answered a redirect ({status}) that could not be followed"
         )
     return RejectedError(source, f"the server refused {what} ({status}){detail}")
-
-
-def _refuse_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")

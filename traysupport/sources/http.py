@@ -8,9 +8,10 @@
   requests in flight at once and wakes their retry waits;
 - retries with exponential backoff and full jitter; `Retry-After` and rate-limit reset
   headers honoured within a call and remembered across calls (`waits.NotBefore`): a
-  source that asked for an hour is sent nothing for an hour;
+  source that asked for an hour is sent nothing for an hour (`retries`);
 - bounded answer sizes, and a refused body dropped before the error is raised;
-  conditional GETs (ETag);
+  conditional GETs (ETag, Last-Modified) for JSON and text alike (`bodies`), the
+  headers of a page kept for paging (`get_json_page`, `paging`);
 - writes confirmed only by the answer the provider documents (`confirm=`), never by a
   bare 2xx, and never sent after a redirect (`UnconfirmedError` otherwise);
 - its token registered for redaction (`redact`), so no message or log line shows it;
@@ -28,47 +29,35 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from traysupport import __version__
-from traysupport.sources.answers import (
-    Confirm,
-    Refusal,
-    Unreadable,
-    confirmation,
-    decode_json,
-    error_for,
-)
+from traysupport.sources.answers import Confirm, confirmation
 from traysupport.sources.attempt import ERROR_BODY_BYTES, Answer, Attempts, Call
 from traysupport.sources.base import (
     BadDataError,
-    RateLimitedError,
     SourceError,
     StoppedError,
     UnconfirmedError,
 )
+from traysupport.sources.bodies import TEXT_TYPES, Fetched, json_body, text_body
 from traysupport.sources.etags import EtagCache
 from traysupport.sources.limits import DEFAULT_LIMITS, MIB, HttpLimits
 from traysupport.sources.parse import clean_text
 from traysupport.sources.redact import register_credentials
-from traysupport.sources.transport import AttemptError, Session
-from traysupport.sources.urls import Params, ParamValue, cache_key, shown_url
-from traysupport.sources.waits import (
-    Budget,
-    NotBefore,
-    effective_status,
-    server_wait,
-    until_text,
-    utc_instant,
-)
+from traysupport.sources.retries import Retries
+from traysupport.sources.transport import Session
+from traysupport.sources.urls import Params, ParamValue, cache_key, shown_url, with_query
 
 __all__ = [
     "ERROR_BODY_BYTES",
     "MIB",
     "USER_AGENT",
     "Confirm",
+    "Fetched",
     "HttpClient",
     "HttpLimits",
     "ParamValue",
@@ -76,17 +65,16 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_AGENT = f"traysupport/{__version__}"
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_MIN_ATTEMPT_SECONDS = 0.25
-"""A retry that would have less time than this before the budget ends is not made."""
 
 
 class HttpClient:
-    """JSON over HTTP for one source; may be shared by threads (see the module docstring).
+    """JSON and text over HTTP for one source; may be shared by threads (see the module docstring).
 
     *auth* is the whole ``Authorization`` header value (``"Bearer …"``, ``"Token
     token=…"``); it is sent only to the base URL's origin, never logged, and masked from
@@ -122,14 +110,21 @@ class HttpClient:
         self._origin = (parts.scheme.lower(), parts.netloc.lower())
         self._auth = auth
         self._url_is_secret = url_is_secret
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._clock = clock
-        self._monotonic = monotonic
-        self._not_before = NotBefore()
         self._etags = EtagCache(4 * limits.max_response_bytes)
         sent = {"User-Agent": user_agent, "Accept": "application/json", **(headers or {})}
         self._attempts = Attempts(source, limits, sent, self._shown_url)
+        self._retries = Retries(
+            source,
+            limits,
+            self._attempts,
+            has_token=bool(auth),
+            sleep=sleep,
+            rng=rng or random.Random(),
+            clock=clock,
+            monotonic=monotonic,
+        )
+        self._exchange = self._retries.exchange
+        self._error_for = self._retries.error_for
 
     def abort(self) -> None:
         """Fail every request in flight, on any thread, now; refuse later ones.
@@ -162,9 +157,36 @@ class HttpClient:
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
+    def same_origin(self, url: str) -> bool:
+        """True when *url* (absolute) is on the base URL's origin: the only one given the token."""
+        parts = urlsplit(url)
+        return (parts.scheme.lower(), parts.netloc.lower()) == self._origin
+
     def get_json(self, path_or_url: str, params: Params | None = None) -> object:
         """GET and parse JSON (None for an empty answer); 304 replays the cached answer."""
         return self.request("GET", path_or_url, params=params)
+
+    def get_json_page(self, path_or_url: str, params: Params | None = None) -> Fetched[object]:
+        """`get_json`, with the answer's headers (``Link``...) and the URL asked, for paging.
+
+        A 304 replays the validated answer's headers too, updated by the 304's own.
+        """
+        return self._get(path_or_url, params, "", self._json)
+
+    def get_text(
+        self, path_or_url: str, params: Params | None = None, *, types: Collection[str] = TEXT_TYPES
+    ) -> str:
+        """GET a text body (an iCalendar feed...), decoded with its declared charset.
+
+        *types* are the media types accepted (and asked for in ``Accept``); an answer
+        labelled otherwise, a login page in HTML above all, is a `BadDataError`. Sizes,
+        deadlines, retries, redirects, 304s and errors are as for `get_json`.
+        """
+
+        def decode(body: bytes, content_type: str, what: str) -> str:
+            return text_body(self.source, what, body, content_type, types)
+
+        return self._get(path_or_url, params, ", ".join(types), decode).body
 
     def post_json(
         self,
@@ -223,12 +245,38 @@ class HttpClient:
             )
             if confirm is not None and call.writing:
                 return self._confirmed(call, confirm, expected)
-            return self._read_call(call, cache_key(call.url, params) if method == "GET" else "")
+            key = cache_key(call.url, params) if method == "GET" else ""
+            return self._read_call(call, key, self._json).body
         except SourceError as caught:
             error = caught
         # Raised bare, with no chain and no frames below this one: nothing the call read
         # (a refused 16 MiB body, an error page) stays alive as long as the error does.
         error.__cause__ = error.__context__ = None
+        raise error.with_traceback(None)
+
+    def _get(
+        self,
+        path_or_url: str,
+        params: Params | None,
+        accept: str,
+        decode: Callable[[bytes, str, str], T],
+    ) -> Fetched[T]:
+        """A GET decoded by *decode*; *accept* (when not JSON) also keys its cached answer."""
+        try:
+            headers = {"Accept": accept} if accept else None
+            call = self._call(
+                "GET",
+                path_or_url=path_or_url,
+                params=params,
+                body=None,
+                headers=headers,
+                idempotency_key=None,
+            )
+            key = cache_key(call.url, params)
+            return self._read_call(call, f"{accept}|{key}" if accept else key, decode)
+        except SourceError as caught:
+            error = caught
+        error.__cause__ = error.__context__ = None  # as in `request`: nothing kept alive
         raise error.with_traceback(None)
 
     def _call(
@@ -246,28 +294,37 @@ class HttpClient:
         what = f"{method} {self._shown_url(url, with_query=False)}"
         if self._attempts.stopped:
             raise StoppedError(self.source, f"{what} was not sent")
-        self._refuse_while_rate_limited()
+        self._retries.refuse_while_rate_limited()
         sent = self._headers_for(url, headers, idempotency_key)
         retry_safe = method in _RETRY_SAFE_METHODS or "Idempotency-Key" in sent
         return Call(method, url, params, body, sent, retry_safe, what)
 
-    def _read_call(self, call: Call, key: str) -> object:
-        """A read: its parsed JSON, the ETag's cached answer replayed on 304."""
+    def _read_call(
+        self, call: Call, key: str, decode: Callable[[bytes, str, str], T]
+    ) -> Fetched[T]:
+        """A read, decoded; on 304 the validated answer kept under *key*, replayed."""
         cached = self._etags.get(key) if key else None
         if cached is not None:
-            call = replace(call, headers={**call.headers, "If-None-Match": cached.etag})
+            call = replace(call, headers={**call.headers, **cached.conditions()})
         answer = self._exchange(call)
+        asked = with_query(call.url, call.params)
         if answer.status == 304:
             if cached is None:
                 raise BadDataError(self.source, f"{call.what} answered 304 without having an ETag")
-            return self._decode(cached.body, cached.content_type, call.what)
+            body = decode(cached.body, cached.content_type, call.what)
+            return Fetched(body, cached.headers_after(answer.headers), asked)
         if not 200 <= answer.status < 300:
             raise self._error_for(answer, call.what)
-        content_type = answer.headers.get("Content-Type", "")
+        headers = answer.headers
+        content_type = headers.get("Content-Type", "")
+        decoded = decode(answer.body, content_type, call.what)  # a refused body is not kept
         if key:
-            etag = answer.headers.get("ETag", "")
-            self._etags.remember(key, etag, answer.body, content_type)
-        return self._decode(answer.body, content_type, call.what)
+            modified = headers.get("Last-Modified", "")
+            etag = headers.get("ETag", "")
+            self._etags.remember(
+                key, etag, answer.body, content_type, last_modified=modified, headers=headers
+            )
+        return Fetched(decoded, headers, asked)
 
     def _confirmed(self, call: Call, confirm: Confirm, expected: str) -> object:
         """Send a write; its parsed answer when that confirms it, else UnconfirmedError."""
@@ -286,19 +343,6 @@ class HttpClient:
                 return parsed
         raise UnconfirmedError(self.source, f"{call.what} was not confirmed: {why}")
 
-    def _refuse_while_rate_limited(self) -> None:
-        """RateLimitedError, without any network, while the server's wait lasts."""
-        now = self._clock()
-        left = self._not_before.left(now)
-        if left is None:
-            return
-        until = utc_instant(now + left)
-        problem = (
-            f"rate limited until {until_text(until, utc_instant(now))}: "
-            "the server asked to wait, and nothing is sent to it before then"
-        )
-        raise RateLimitedError(self.source, problem, left, until=until)
-
     def _headers_for(
         self, url: str, extra: Mapping[str, str] | None, idempotency_key: str | None
     ) -> dict[str, str]:
@@ -307,102 +351,15 @@ class HttpClient:
             name.title() if name.lower() == "idempotency-key" else name: value
             for name, value in (extra or {}).items()
         }
-        parts = urlsplit(url)
-        if self._auth and (parts.scheme.lower(), parts.netloc.lower()) == self._origin:
+        if self._auth and self.same_origin(url):
             sent["Authorization"] = self._auth
         if idempotency_key:
             sent["Idempotency-Key"] = idempotency_key
         return sent
 
-    def _exchange(self, call: Call) -> Answer:
-        """Attempt the request until a final answer, retries run out or the budget does."""
-        budget = Budget(self.limits.max_call_seconds, self._monotonic)
-        for attempt in range(self.limits.max_retries + 1):
-            last = attempt == self.limits.max_retries
-            seconds = min(self.limits.max_answer_seconds, budget.left())
-            outcome = self._attempts.run(call, seconds)
-            if isinstance(outcome, AttemptError):
-                if last or not outcome.retryable or not (call.retry_safe or outcome.never_sent):
-                    raise outcome.error
-                failure, reason = outcome.error, outcome.error.problem
-                delay = self._backoff(attempt)
-            else:
-                status = effective_status(outcome.status, outcome.headers)
-                if status != 429 and status < 500:
-                    if 200 <= status < 300:
-                        self._not_before.clear()
-                    return outcome
-                hinted = self._note_wait(outcome, status)
-                longest = min(self.limits.max_retry_after, budget.left())
-                if hinted is not None and hinted > longest:
-                    # Blocking a worker that long is worse than letting the scheduler wait.
-                    raise self._error_for(outcome, call.what, hinted, long_wait=longest)
-                failure = self._error_for(outcome, call.what, hinted, tries=attempt + 1)
-                if last or not call.retry_safe:
-                    raise failure
-                delay = self._backoff(attempt) if hinted is None else hinted
-                reason = f"answered {outcome.status}"
-            if delay + _MIN_ATTEMPT_SECONDS > budget.left():
-                raise failure  # waiting and trying again would overrun the call's budget
-            self._pause(delay, call.what, reason)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _note_wait(self, answer: Answer, status: int) -> float | None:
-        """The wait the server asks for; a 429's or 503's is remembered across calls."""
-        now = self._clock()
-        hinted = server_wait(answer.headers, status, now)
-        if hinted is not None and status in (429, 503):
-            self._not_before.postpone(now + hinted)
-        return hinted
-
-    def _backoff(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
-        base, cap = self.limits.backoff_base, self.limits.backoff_max
-        return self._rng.uniform(0.0, min(cap, base * 2.0**attempt))
-
-    def _pause(self, delay: float, what: str, reason: str) -> None:
-        """Wait before the next attempt; `abort()` ends the wait (and the call) at once."""
-        log.warning("%s: %s %s; retrying in %.1f s", self.source, what, reason, delay)
-        if self._sleep is None:
-            stopped = self._attempts.wait(delay)
-        else:
-            self._sleep(delay)
-            stopped = self._attempts.stopped
-        if stopped:
-            raise StoppedError(self.source, f"{what} was stopped while waiting to retry")
-
-    def _error_for(
-        self,
-        answer: Answer,
-        what: str,
-        retry_after: float | None = None,
-        tries: int = 1,
-        long_wait: float | None = None,
-    ) -> SourceError:
-        """The SourceError for a final non-2xx answer, with the server's own words."""
-        until = None if retry_after is None else utc_instant(self._clock() + retry_after)
-        refusal = Refusal(
-            answer.status,
-            answer.headers,
-            answer.body,
-            what,
-            has_token=bool(self._auth),
-            retry_after=retry_after,
-            until=until,
-            tries=tries,
-            long_wait=self.limits.max_retry_after if long_wait is None else long_wait,
-        )
-        return error_for(self.source, refusal)
-
-    def _decode(self, body: bytes, content_type: str, what: str) -> object:
-        """Parse a JSON body; an empty one is None, anything else a BadDataError."""
-        parsed = decode_json(body, content_type)
-        if not isinstance(parsed, Unreadable):
-            return parsed
-        if not parsed.labelled:
-            raise BadDataError(self.source, f"{what} answered invalid JSON")
-        cause = f" ({parsed.cause})" if parsed.cause else ""
-        raise BadDataError(self.source, f"{what} answered {parsed.kind} instead of JSON{cause}")
+    def _json(self, body: bytes, content_type: str, what: str) -> object:
+        """A JSON body parsed (None when empty); anything else a BadDataError."""
+        return json_body(self.source, what, body, content_type)
 
     def _shown_url(self, url: str, *, with_query: bool = True) -> str:
         return shown_url(url, url_is_secret=self._url_is_secret, with_query=with_query)

@@ -40,6 +40,14 @@ def cache_key(url: str, params: Params | None) -> str:
     return f"{url}?{urlencode(pairs)}"
 
 
+def with_query(url: str, params: Params | None) -> str:
+    """*url* with *params* added to its query, as requests sends them (lists repeated)."""
+    if not params:
+        return url
+    query = urlencode(list(params.items()), doseq=True)
+    return f"{url}{'&' if urlsplit(url).query else '?'}{query}"
+
+
 def _looks_secret(name: str) -> bool:
     lowered = name.lower()
     return any(word in lowered for word in _SECRET_PARAM_WORDS)
