@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from tests.clock import FakeClock
-from tests.ui.conftest import NOW, FakeControl
+from tests.ui.conftest import NOW, FakeControl, team_state
 from traysupport import paths
+from traysupport.core.model import SourceStatus
 from traysupport.ui import icons
 from traysupport.ui.autostart import AutostartError
 from traysupport.ui.presenter import TrayState, TrayView, tray_view
@@ -126,6 +127,7 @@ def test_the_menu_lists_status_then_the_commands_in_order(harness: Harness) -> N
         "status-end",
         "open-queue",
         "pause",
+        "sources",
         "refresh",
         "---",
         "settings",
@@ -403,3 +405,88 @@ def test_the_missing_tray_message_fits_the_desktop() -> None:
     assert "this desktop (XFCE)" in other
     assert "appears by itself" in other
     assert "this desktop." in tray_missing_message("")
+
+
+# -- several sources -----------------------------------------------------------------------
+
+ROTA = SourceStatus(
+    "pagerduty-primary", ok=True, last_ok_at=NOW, provider="pagerduty", roles=("rotation",)
+)
+ZENDESK = SourceStatus(
+    "zendesk-eu",
+    ok=False,
+    last_ok_at=NOW - timedelta(minutes=12),
+    error="timed out & gave up\n<b>retry</b>\x1b[2J",
+    failures=3,
+    provider="zendesk",
+    roles=("queue",),
+)
+SENTRY = SourceStatus("sentry", ok=True, last_ok_at=NOW, provider="sentry", roles=("queue",))
+
+
+def with_sources(h: Harness, *sources: SourceStatus) -> TrayView:
+    h.control.current = replace(
+        h.control.current,
+        snapshot=replace(team_state().snapshot, sources=sources),
+    )
+    return show(h)
+
+
+def sources_menu(h: Harness) -> QMenu:
+    menu = h.tray.menu.findChild(QMenu, "sources-menu")
+    assert menu is not None
+    return menu
+
+
+def test_the_sources_submenu_lists_each_source_and_its_state(harness: Harness) -> None:
+    with_sources(harness, ROTA, ZENDESK, SENTRY)
+    menu = sources_menu(harness)
+    assert menu.title() == "So&urces — 1 down"
+    items = menu.actions()
+    assert [a.text() for a in items] == [
+        "pagerduty-primary (pagerduty, rotation): ok",
+        # Berlin is UTC+2: the last good fetch was at 09:48 UTC. Server text on one clean
+        # line, its "&" shown as written.
+        "zendesk-eu (zendesk, queue): down since 11:48 — timed out && gave up <b>retry</b>[2J",
+        "sentry (sentry, queue): ok",
+    ]
+    assert all(not a.isEnabled() and a.parent() is menu for a in items)
+
+
+def test_the_sources_submenu_follows_each_update(harness: Harness) -> None:
+    with_sources(harness, ROTA, ZENDESK, SENTRY)
+    before = sources_menu(harness).actions()
+    recovered = replace(ZENDESK, ok=True, last_ok_at=NOW, error="", failures=0)
+    with_sources(harness, ROTA, recovered)
+    menu = sources_menu(harness)
+    assert menu.title() == "So&urces"
+    assert [a.text() for a in menu.actions()] == [
+        "pagerduty-primary (pagerduty, rotation): ok",
+        "zendesk-eu (zendesk, queue): ok",
+    ]
+    assert not set(before) & set(menu.actions())  # the old items are gone, not kept
+    with_sources(harness)
+    assert [a.text() for a in sources_menu(harness).actions()] == ["No sources yet"]
+
+
+def test_a_source_down_marks_the_icon_and_the_tooltip_counts(harness: Harness) -> None:
+    view = with_sources(harness, ROTA, ZENDESK, SENTRY)
+    dark = icons.panel_is_dark("ubuntu:GNOME")
+    marked = icons.tray_icon(view.tray_state, view.badge, dark, warning=True)
+    assert harness.tray.tray.icon().cacheKey() == marked.cacheKey()
+    tooltip = harness.tray.tray.toolTip()
+    assert tooltip.startswith("1 of 3 sources down — showing data from 11:48 · ")
+    for server_text in ("zendesk", "timed out", "<b>", "retry"):
+        assert server_text not in tooltip
+    calm = with_sources(harness, ROTA, SENTRY)
+    plain = icons.tray_icon(calm.tray_state, calm.badge, dark)
+    assert harness.tray.tray.icon().cacheKey() == plain.cacheKey()
+    assert "down" not in harness.tray.tray.toolTip()
+
+
+def test_a_source_still_connecting_is_no_warning(harness: Harness) -> None:
+    starting = SourceStatus("zendesk-eu", ok=False, last_ok_at=NOW, provider="zendesk")
+    view = with_sources(harness, ROTA, starting)
+    assert view.sources_down == 0
+    assert sources_menu(harness).title() == "So&urces"
+    assert "showing data from 12:00" in sources_menu(harness).actions()[1].text()

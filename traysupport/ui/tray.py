@@ -3,8 +3,10 @@
 `TrayIcon` shows a `TrayView` (worked out by `presenter.tray_view`) and turns clicks into
 calls on the `SupportControl` or into signals for the app to act on. A left click opens
 the queue; the context menu holds, in order: the demo notice (demo team only), status
-lines, Open queue, Pause notifications ▸, Refresh now, Settings…, Start at login, Open
-log folder, About, Quit.
+lines, Open queue, Pause notifications ▸, Sources ▸, Refresh now, Settings…, Start at
+login, Open log folder, About, Quit. The Sources submenu lists every source with its
+provider and state (ok, down since when and why, or showing saved data); its title says
+how many are down, and the icon carries a warning mark while any is.
 
 When there is no system tray (GNOME without the AppIndicator extension, a bare window
 manager, the offscreen platform of the tests), the icon does not crash the app: it says
@@ -32,6 +34,7 @@ from traysupport.ui import icons
 from traysupport.ui.autostart import Autostart, AutostartError, autostart_for
 from traysupport.ui.ports import SupportControl
 from traysupport.ui.presenter import DEMO_LINE, TrayState, TrayView
+from traysupport.ui.source_health import SourceLine
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +176,7 @@ class TrayIcon(QObject):
         self._repaint()
         self._tray.setToolTip(view.tooltip)
         self._set_status(view)
+        self._set_sources(view.sources, view.sources_down)
         self._resume.setEnabled(view.paused_until is not None)
         self._refresh_menu()
 
@@ -198,6 +202,7 @@ class TrayIcon(QObject):
         opener = self._action(menu, "&Open queue", "open-queue", self.open_queue_requested.emit)
         menu.setDefaultAction(opener)
         self._build_pause_menu()
+        self._build_sources_menu()
         self._action(menu, "&Refresh now", "refresh", self._control.refresh_now)
         menu.addSeparator()
         self._action(menu, "&Settings…", "settings", self.settings_requested.emit)
@@ -228,6 +233,30 @@ class TrayIcon(QObject):
         self._resume = self._action(pause, "&Resume notifications", "resume", self._resume_now)
         self._resume.setEnabled(False)
         self._menu.addMenu(pause)
+
+    def _build_sources_menu(self) -> None:
+        sources = QMenu("So&urces", self._menu)
+        sources.setObjectName("sources-menu")
+        sources.menuAction().setObjectName("sources")
+        self._sources = sources
+        self._source_items: list[QAction] = []
+        self._menu.addMenu(sources)
+        self._set_sources((), 0)
+
+    def _set_sources(self, lines: tuple[SourceLine, ...], down: int) -> None:
+        """One read-only item per source; the title counts the ones that are down."""
+        self._sources.setTitle(f"So&urces — {down} down" if down else "So&urces")
+        for action in self._source_items:
+            self._sources.removeAction(action)
+            action.deleteLater()
+        texts = [menu_text(line.text) for line in lines] or ["No sources yet"]
+        self._source_items = []
+        for i, text in enumerate(texts):
+            action = QAction(text, self._sources)  # parented: PySide6 collects parentless ones
+            action.setObjectName(f"source-{i}")
+            action.setEnabled(False)  # information, not a command
+            self._sources.addAction(action)
+            self._source_items.append(action)
 
     def _set_status(self, view: TrayView) -> None:
         for action in self._status:
@@ -296,7 +325,9 @@ class TrayIcon(QObject):
         if view is None:
             return
         mask = icons.use_mask(view.tray_state)
-        self._tray.setIcon(icons.tray_icon(view.tray_state, view.badge, self._dark_panel(), mask))
+        warning = view.sources_down > 0
+        dark = self._dark_panel()
+        self._tray.setIcon(icons.tray_icon(view.tray_state, view.badge, dark, mask, warning))
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason is QSystemTrayIcon.ActivationReason.Trigger:
