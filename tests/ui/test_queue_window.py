@@ -342,9 +342,8 @@ def test_stale_banner_while_a_source_fails(harness: Harness, qtbot: QtBot) -> No
     fresh = SourceStatus("rotation (team-api)", ok=True, last_ok_at=NOW)
     window.set_state(team_state(sources=(fresh, failing)))
     assert window.stale_banner.isVisible()
-    assert (
-        window.stale_label.text()
-        == "Offline — showing data from 09:42 (queue (team-api): timed out)"
+    assert window.stale_label.text() == (
+        "1 of 2 sources down\nqueue (team-api): no answer since 09:42 (data 18 min old) — timed out"
     )
     # Saved data shown at start-up, before the first fetch has even been tried, is no outage.
     starting = replace(failing, error="showing saved data", failures=0)

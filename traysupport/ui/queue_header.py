@@ -17,6 +17,7 @@ from traysupport.core.duty import duty
 from traysupport.core.timefmt import format_clock, format_duration, format_instant, local
 from traysupport.service import ServiceState
 from traysupport.ui.presenter import on_now_line
+from traysupport.ui.source_health import down, outage_line, shown
 
 
 def _when(instant: datetime, now: datetime, tz: Any) -> str:
@@ -51,21 +52,25 @@ def on_now_text(state: ServiceState, now: datetime) -> str:
 
 
 def stale_text(state: ServiceState, now: datetime) -> str:
-    """The offline banner's text, or "" while every source answers (or has yet to try)."""
-    failing = [s for s in state.snapshot.sources if not s.ok and s.failures > 0]
+    """The offline banner's text, or "" while every source answers (or has yet to try).
+
+    With one source, one line: "Offline — showing data from 09:42 (queue: timed out)".
+    With several, the rest is still current, so it counts the ones down and gives each
+    its own line: "zendesk: no answer since 14:05 (data 12 min old) — timed out".
+    """
+    sources = state.snapshot.sources
+    failing = down(sources)
     if not failing:
         return ""
-    errors = "; ".join(f"{s.name}: {_clip(s.error or 'not answering')}" for s in failing)
-    known = [s.last_ok_at for s in failing if s.last_ok_at is not None]
-    if not known:
-        return f"Offline — no data yet ({errors})"
-    return f"Offline — showing data from {_when(min(known), now, state.settings.tz)} ({errors})"
-
-
-def _clip(text: str, limit: int = 160) -> str:
-    """Server text on one line and of a bounded length, for a label that must stay small."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    tz = state.settings.tz
+    if len(sources) > 1:
+        lines = [outage_line(s, now, tz) for s in failing]
+        return "\n".join([f"{len(failing)} of {len(sources)} sources down", *lines])
+    (source,) = failing
+    error = f"{shown(source.name, 40)}: {shown(source.error or 'not answering', 160)}"
+    if source.last_ok_at is None:
+        return f"Offline — no data yet ({error})"
+    return f"Offline — showing data from {_when(source.last_ok_at, now, tz)} ({error})"
 
 
 def plain_label(
