@@ -28,7 +28,7 @@ from traysupport.textout import json_text, visible
 if TYPE_CHECKING:
     from traysupport import runtime
     from traysupport.config import Config
-    from traysupport.core.model import Alert, Snapshot, Ticket, UserAction
+    from traysupport.core.model import Alert, Ticket, UserAction
     from traysupport.service import HomeLoop, ServiceState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUEUED = 0, 1, 2, 75
@@ -188,37 +188,19 @@ def cmd_handover(args: argparse.Namespace) -> int:
 
 
 def _find_ticket(session: _Session, wanted: str) -> Ticket:
-    """The ticket to act on: from the saved data when it is there (so the action is
-    recorded before any network), else from one poll within the status budget.
+    """The ticket to act on (see `cli_tickets`): from the saved data when it names one
+    (so the action is recorded before any network), else after one poll within the
+    status budget."""
+    from traysupport.cli_tickets import TicketRefError, named  # noqa: PLC0415
 
-    ``KEY`` names a ticket when one source has it, ``SOURCE:KEY`` always; a key that
-    several sources have is refused with each of them listed, never guessed.
-    """
     service = session.engine.service
     state = service.show_saved()
-    found = state.snapshot.matching(wanted)
-    if len(found) == 1 and state.me is not None:
-        return found[0]
-    if len(found) < 2:
+    if len(state.snapshot.matching(wanted)) != 1 or state.me is None:
         state = service.poll_once(budget=STATUS_BUDGET_SECONDS)
-        found = state.snapshot.matching(wanted)
-    if len(found) == 1:
-        return found[0]
-    if found:
-        names = ", ".join(f"{t.source}:{t.key}" for t in found)
-        raise CliError(f"{wanted!r} is in several sources; name one of: {names}")
-    unreachable = [s for s in state.snapshot.sources if not s.ok]
-    if unreachable:
-        raise CliError(f"cannot look up {wanted}: {unreachable[0].error}")
-    keys = ", ".join(_shown_ref(t, state.snapshot) for t in state.snapshot.tickets[:10])
-    raise CliError(f"no open ticket {wanted!r} (open: {keys or 'none open'})")
-
-
-def _shown_ref(ticket: Ticket, snapshot: Snapshot) -> str:
-    """How to name *ticket* on the command line: its key, with its source when needed."""
-    if len(snapshot.matching(ticket.key)) == 1:
-        return ticket.key
-    return f"{ticket.source}:{ticket.key}"
+    try:
+        return named(state.snapshot, wanted)
+    except TicketRefError as error:
+        raise CliError(str(error)) from error
 
 
 def _await_action(session: _Session, action: UserAction, success: str) -> int:

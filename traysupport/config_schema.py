@@ -54,6 +54,7 @@ from traysupport.sources.settings import (
 # they stay importable from here, where the app's settings are declared.
 __all__ = [
     "CONFIG_VERSION",
+    "MIN_POLL",
     "SECTIONS",
     "SETTINGS",
     "AlertsSettings",
@@ -101,6 +102,12 @@ _SOURCE_NAME = Text(
 )
 
 
+_POLL = OptionalDuration("seconds", 86400)
+_POLL.label = "seconds 0..86400 (0: the default of its roles)"
+MIN_POLL = timedelta(seconds=15)
+"""Faster than this is asking a vendor to rate-limit us; the loader refuses it."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceCommon:
     """The keys of every ``[[source]]`` table, whatever its provider; the provider's own
@@ -127,7 +134,7 @@ class SourceCommon:
         " itself is never written in this file. Default: the source's name.",
     )
     poll: timedelta | None = setting(
-        OptionalDuration("seconds", 86400),
+        _POLL,
         None,
         "How often to fetch it. 0: poll.rotation_seconds or poll.queue_seconds by role.",
         "poll_seconds",
@@ -302,7 +309,7 @@ class Config:
     """All settings, typed. `Config()` is the built-in defaults (the demo team)."""
 
     me: str = setting(
-        Text(), "", "Who I am on the team: my person id, email or name. Empty: ask the team API."
+        Text(), "", "Who I am on the team: my person id, email or name. Empty: ask the sources."
     )
     poll: PollSettings = field(default_factory=PollSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from traysupport.config_schema import SourceCommon, SourceConfig
+from traysupport.config_schema import MIN_POLL, SourceCommon, SourceConfig
 from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.section import (
     make_section,
@@ -132,6 +132,13 @@ def _parse_source(table: RawSource, problems: list[str]) -> SourceConfig | None:
         problems.append(
             f'{where}: {prefix}roles asks for {" and ".join(sorted(extra))}, but "{spec.name}"'
             f" serves only {serves}; remove it from roles."
+        )
+    poll = source.common.poll
+    if poll is not None and poll < MIN_POLL:
+        where = table.keys["poll_seconds"][1]
+        problems.append(
+            f"{where}: {prefix}poll_seconds = {poll.total_seconds():g} is too often for a"
+            f" ticket tool; set it to {MIN_POLL.total_seconds():g} or more, or 0 for the default."
         )
     for key in spec.required:
         if not getattr(source.options, key):

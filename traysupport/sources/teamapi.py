@@ -28,6 +28,7 @@ from traysupport.core.model import (
 )
 from traysupport.sources.base import NotFoundError
 from traysupport.sources.http import HttpClient
+from traysupport.sources.paging import Cursor, pages
 from traysupport.sources.parse import ItemCache, JsonObject, format_utc, keep_valid
 from traysupport.sources.provider import ROLES, ProviderSpec, SourceContext
 from traysupport.sources.settings import Url, setting
@@ -107,24 +108,19 @@ class TeamApiSource:
         return tickets
 
     def _fetch_ticket_pages(self, parse_item: Callable[[object, str], Ticket]) -> list[Ticket]:
+        """Every page's tickets; a cursor loop or too many pages is a BadDataError (`paging`)."""
         tickets: list[Ticket] = []
-        seen: set[str] = set()
-        cursor: str | None = None
-        for page in range(MAX_PAGES):
-            params = None if cursor is None else {"cursor": cursor}
-            answer = JsonObject.of(self._http.get_json("tickets", params), self._name, "")
-            items = answer.require_list("tickets")
-            path = "tickets" if page == 0 else f"page {page + 1} tickets"
-            tickets += keep_valid(items, parse_item, self._name, path, log)
-            cursor = answer.optional_str("next", max_chars=4096) or None
-            if cursor is None:
-                break
-            if cursor in seen:
-                log.warning("%s: the tickets cursor repeated; stopped paging", self._name)
-                break
-            seen.add(cursor)
-        else:
-            log.warning("%s: stopped after %d pages of tickets", self._name, MAX_PAGES)
+        for page in pages(
+            self._http,
+            "tickets",
+            None,
+            Cursor("next", "cursor"),  # docs/team-api.md: ``next`` is sent back as ``cursor``
+            items_of=lambda body: JsonObject.of(body, self._name, "").require_list("tickets"),
+            max_pages=MAX_PAGES,
+            what="tickets",
+        ):
+            path = "tickets" if page.number == 1 else f"page {page.number} tickets"
+            tickets += keep_valid(page.items, parse_item, self._name, path, log)
         return list(_unique(tickets, lambda t: t.id, self._name, "tickets").values())
 
     def acknowledge(self, ticket_id: str, by: Person, idempotency_key: str) -> None:
