@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -20,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from keyring.backends import fail
 
-from traysupport import config as config_module
 from traysupport import paths
 from traysupport.config import (
     Config,
@@ -48,13 +48,17 @@ from traysupport.config_schema import (
     Number,
     OptionalDuration,
     Real,
+    SourceCommon,
+    SourceConfig,
     Text,
     TimeZone,
     Url,
     build,
+    demo_source,
     system_zone,
     toml_text,
 )
+from traysupport.sources.teamapi import DemoSettings, TeamApiSettings
 
 
 @pytest.fixture(autouse=True)
@@ -86,6 +90,7 @@ def problems_of(text: str, path: Path) -> tuple[str, ...]:
 def test_no_file_at_all_is_the_demo_team_with_typed_defaults(tmp_path: Path) -> None:
     config = load_config(tmp_path / "missing.toml")
     assert config == Config()
+    assert config.sources == () and config.effective_sources == (demo_source(),)
     assert config.is_demo and config.source_description == "the embedded demo team"
     assert config.poll.queue_interval == timedelta(seconds=60)
     assert config.poll.rotation_interval == timedelta(minutes=5)
@@ -122,13 +127,25 @@ def test_the_users_file_overrides_defaults(tmp_path: Path) -> None:
     )
     config = load_config(path)
     assert config.me == "ana@example.com"
-    assert (config.queue.provider, config.queue.token_ref) == ("team-api", "team")
-    assert config.is_demo  # the rotation is still the demo's
+    # A version-1 file: its [queue] is a "team-api" source, its rotation still the demo's.
+    assert config.sources == (
+        source("demo", "demo", "rotation", token_ref="rotation"),
+        source("team-api", "https://support.example.com/api/v1", "queue", token_ref="team"),
+    )
+    assert config.is_demo
     assert config.poll.queue_interval == timedelta(seconds=30)
     assert config.alerts.duty_soon == (timedelta(hours=1), timedelta(minutes=15))
     assert config.alerts.quiet_hours == (time(22, 0), time(7, 0))
     assert (config.alerts.evening_before, config.alerts.breach_repeat) == (None, None)
     assert config.ui.timezone == ZoneInfo("Europe/Berlin") == config.ui.tz
+
+
+def source(name: str, url: str, *roles: str, token_ref: str = "") -> SourceConfig:
+    """A source as a version-1 file gives it: the team API at *url*, or the demo team."""
+    provider = "demo" if url == "demo" else "team-api"
+    options = DemoSettings() if url == "demo" else TeamApiSettings(url=url)
+    common = SourceCommon(name, provider, frozenset(roles), token_ref)
+    return SourceConfig(common, options)
 
 
 TEAM = """
@@ -150,7 +167,12 @@ def test_team_defaults_lie_under_the_users_file_key_by_key(tmp_path: Path) -> No
     config = load_config(user, team_defaults=team)
     assert config.poll.queue_interval == timedelta(seconds=45)  # the user's
     assert config.poll.rotation_interval == timedelta(seconds=600)  # the team's
-    assert config.queue.url == "https://team.example.com/api/v1"
+    # Both roles on one server: one source, named as version 1 named its tickets.
+    assert config.sources == (
+        source(
+            "team-api", "https://team.example.com/api/v1", "rotation", "queue", token_ref="rotation"
+        ),
+    )
     assert not config.is_demo
     assert load_defaults(team).poll.queue_interval == timedelta(seconds=30)
 
@@ -161,7 +183,7 @@ def test_team_defaults_are_found_by_environment_variable(
 ) -> None:
     team = write(tmp_path / "team" / "team-defaults.toml", TEAM)
     monkeypatch.setenv("TRAYSUPPORT_TEAM_DEFAULTS", str(team.parent if name_the_folder else team))
-    assert load_config(tmp_path / "none.toml").rotation.provider == "team-api"
+    assert [s.provider for s in load_config(tmp_path / "none.toml").sources] == ["team-api"]
 
 
 def test_a_named_team_defaults_file_must_exist(
@@ -176,7 +198,7 @@ def test_team_defaults_beside_a_frozen_app(tmp_path: Path, monkeypatch: pytest.M
     write(tmp_path / "app" / "team-defaults.toml", TEAM)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "app" / "traysupport"))
-    assert load_config(tmp_path / "none.toml").queue.provider == "team-api"
+    assert [s.provider for s in load_config(tmp_path / "none.toml").sources] == ["team-api"]
 
 
 def test_traysupport_home_puts_every_folder_under_it(tmp_path: Path) -> None:
@@ -315,10 +337,12 @@ def test_without_traysupport_home_the_platform_folders_are_used(
         ("poll = 5", "poll = 5 is not a table; put its settings under [poll]."),
         (
             "config_version = 9",
-            "config_version = 9 is from a newer traysupport (this one knows 1); "
+            "config_version = 9 is from a newer traysupport (this one knows 2); "
             "upgrade traysupport.",
         ),
-        ("config_version = 'one'", 'config_version = "one" is not valid; set it to 1.'),
+        ("config_version = 'one'", 'config_version = "one" is not valid; set it to 2.'),
+        ("config_version = 0", "config_version = 0 is not valid; set it to 2."),
+        ("config_version = true", "config_version = true is not valid; set it to 2."),
     ],
 )
 def test_each_problem_names_the_file_the_key_and_the_fix(
@@ -359,17 +383,15 @@ def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
         load_config(path)
 
 
-def test_a_migration_hook_upgrades_an_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def rename_queue_interval(flat: dict[str, object]) -> dict[str, object]:
-        flat["poll.queue_seconds"] = flat.pop("poll.queue_every")
-        return flat
-
-    monkeypatch.setattr(config_module, "CONFIG_VERSION", 2)
-    monkeypatch.setitem(config_module.MIGRATIONS, 1, rename_queue_interval)
-    path = write(tmp_path / "config.toml", "config_version = 1\n[poll]\nqueue_every = 20\n")
-    assert load_config(path).poll.queue_interval == timedelta(seconds=20)
+def test_a_file_that_says_config_version_1_is_read_as_before(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "config.toml",
+        'config_version = 1\n[rotation]\nprovider = "team-api"\nurl = "https://r.example"\n',
+    )
+    assert load_config(path).sources == (
+        source("team-api", "https://r.example", "rotation", token_ref="rotation"),
+        source("demo", "demo", "queue", token_ref="queue"),
+    )
 
 
 # --- the schema, time zones -----------------------------------------------------------
@@ -406,21 +428,28 @@ def test_a_zone_that_does_not_exist_is_refused(tmp_path: Path, name: str) -> Non
     assert "is not a known time zone" in problem
 
 
-def test_as_demo_switches_both_sources() -> None:
-    real = build(
-        {
-            "rotation.provider": "team-api",
-            "rotation.url": "https://r.example.com",
-            "queue.provider": "team-api",
-            "queue.url": "https://q.example.com",
-        }
+def test_as_demo_switches_every_source_and_keeps_the_rest() -> None:
+    real = dataclasses.replace(
+        build({"me": "ana"}),
+        sources=(
+            source("rota", "https://r.example.com", "rotation"),
+            source("desk", "https://q.example.com", "queue"),
+        ),
     )
     assert not real.is_demo
     assert real.source_description == (
-        "rotation from team-api at https://r.example.com; queue from team-api at https://q.example.com"
+        "rota (team-api at https://r.example.com); desk (team-api at https://q.example.com)"
     )
+    assert real.source("desk") is real.sources[1] and real.source("demo") is None
     demo = real.as_demo()
-    assert demo.is_demo and demo.queue.url == "https://q.example.com"
+    assert demo.is_demo and demo.sources == (demo_source(),) and demo.me == "ana"
+    assert demo.source("demo") == demo_source()
+
+
+def test_one_demo_source_among_others_is_still_a_demo() -> None:
+    mixed = Config(sources=(source("desk", "https://q.example.com", "queue"), demo_source()))
+    assert mixed.is_demo  # the embedded team must run, and the UI says so
+    assert mixed.source_description == "desk (team-api at https://q.example.com); demo (demo)"
 
 
 # --- saving ---------------------------------------------------------------------------
@@ -429,11 +458,11 @@ def test_as_demo_switches_both_sources() -> None:
 def test_saving_writes_only_changes_with_their_help(tmp_path: Path) -> None:
     path = tmp_path / "cfg" / "config.toml"
     save_config(Config(), path)
-    assert tomllib.loads(path.read_text()) == {"config_version": 1}
+    assert tomllib.loads(path.read_text()) == {"config_version": 2}
     changed = build({"me": "ana", "poll.queue_seconds": timedelta(seconds=30)})
     save_config(changed, path)
     text = path.read_text()
-    assert tomllib.loads(text) == {"config_version": 1, "me": "ana", "poll": {"queue_seconds": 30}}
+    assert tomllib.loads(text) == {"config_version": 2, "me": "ana", "poll": {"queue_seconds": 30}}
     assert (
         "# How often to fetch the queue. (seconds 15..3600; default 60)\nqueue_seconds = 30" in text
     )
@@ -446,7 +475,8 @@ def test_saving_over_team_defaults_leaves_them_out(tmp_path: Path) -> None:
     user = tmp_path / "config.toml"
     config = load_config(user, team_defaults=team)
     save_config(config, user, base=load_defaults(team))
-    assert tomllib.loads(user.read_text()) == {"config_version": 1}
+    assert tomllib.loads(user.read_text()) == {"config_version": 2}
+    assert load_config(user, team_defaults=team) == config
 
 
 def test_a_failed_save_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -495,10 +525,7 @@ def _values_of(kind: Kind[Any]) -> st.SearchStrategy[Any]:
     return st.booleans()
 
 
-configs = st.fixed_dictionaries({key: _values_of(s.kind) for key, s in SETTINGS.items()}).map(
-    # A provider that needs a URL gets one, or the config is (rightly) refused.
-    lambda v: v | {f"{s}.url": v[f"{s}.url"] or "https://x.example" for s in ("rotation", "queue")}
-)
+configs = st.fixed_dictionaries({key: _values_of(s.kind) for key, s in SETTINGS.items()})
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)

@@ -22,7 +22,7 @@ from traysupport.sources.section import (
     shown_value,
     unknown_key,
 )
-from traysupport.sources.settings import Choice, Text, Url, toml_text
+from traysupport.sources.settings import Choice, InvalidValueError, Text, Url, toml_text
 
 LEGACY_ROLES = ("rotation", "queue")
 _COMMON = section_rows(SourceCommon)
@@ -189,7 +189,7 @@ def legacy_sources(keys: dict[str, LegacyKey], problems: list[str]) -> tuple[Sou
                 continue
             try:
                 values[name] = kind.parse(found.value)
-            except ValueError as exc:  # InvalidValueError
+            except InvalidValueError as exc:
                 problems.append(f"{found.where}: {role}.{name} = {shown_value(found.value)} {exc}.")
         roles[role] = values
         if values["provider"] == "team-api" and not values["url"]:
