@@ -26,7 +26,6 @@ blocks only its own thread, retry waits included.
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -64,7 +63,6 @@ __all__ = [
     "Params",
 ]
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 USER_AGENT = f"traysupport/{__version__}"
