@@ -46,6 +46,7 @@ _DRAINER = textwrap.dedent(
     from traysupport.core.alerts import AlertSettings
     from traysupport.service import HomeLoop, PollSettings, SupportService
     from traysupport.sources.http import HttpClient, HttpLimits
+    from traysupport.sources.provider import BuiltSource
     from traysupport.sources.teamapi import TeamApiSource
     from traysupport.store import Store
 
@@ -61,7 +62,8 @@ _DRAINER = textwrap.dedent(
     scheduler = BackgroundScheduler(timezone=UTC)
     loop = HomeLoop()
     service = SupportService(
-        rotation=source, queue_source=source, store=store, scheduler=scheduler,
+        sources=[BuiltSource("team", "team-api", frozenset({"rotation", "queue"}), source)],
+        store=store, scheduler=scheduler,
         call_soon=loop.call_soon, listener=Quiet(), settings=AlertSettings(),
         poll=PollSettings(rotation_seconds=3600.0, queue_seconds=3600.0, jitter=0.0),
         me_hint="you",

@@ -151,7 +151,7 @@ def test_a_service_that_does_not_own_notifications_fires_and_records_nothing(
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from tests.clock import FakeClock
-    from tests.test_service import QUIET_POLLS, Heard, free_port, team_source
+    from tests.test_service import QUIET_POLLS, Heard, built, free_port, team_source
     from traysupport.core.alerts import AlertSettings
     from traysupport.demo import DemoServer
     from traysupport.demo.script import YOUR_SHIFT_AT
@@ -170,15 +170,13 @@ def test_a_service_that_does_not_own_notifications_fires_and_records_nothing(
         with Store(tmp_path / "traysupport.sqlite3") as store:
             heard = Heard()
             service = SupportService(
-                rotation=source,
-                queue_source=source,
+                sources=[built(source)],
                 store=store,
                 scheduler=scheduler,
                 call_soon=HomeLoop().call_soon,
                 listener=heard,
                 settings=AlertSettings(),
                 poll=QUIET_POLLS,
-                fetch_me=source.fetch_me,
                 clock=clock,
                 owns_alerts=lambda: owner["now"],
             )

@@ -47,6 +47,7 @@ from traysupport.demo import ME, DemoServer
 from traysupport.demo.script import P1_AT, P1_WARNING_AT, P2_AT, YOUR_SHIFT_AT
 from traysupport.service import ActionError, HomeLoop, PollSettings, ServiceState, SupportService
 from traysupport.sources.http import HttpClient, HttpLimits
+from traysupport.sources.provider import BuiltSource
 from traysupport.sources.teamapi import TeamApiSource
 from traysupport.store import RETRY_BASE, OutboxEntry, OutboxState, Store
 
@@ -159,6 +160,21 @@ def team_source(name: str, url: str) -> TeamApiSource:
     return TeamApiSource(name, url, http=HttpClient(name, url, limits=FAST))
 
 
+BOTH = frozenset({"rotation", "queue"})
+
+
+def built(source: Any, roles: frozenset[str] = BOTH, **kwargs: Any) -> BuiltSource:
+    """*source* as the composition root builds a team-API source, serving *roles*."""
+    return BuiltSource(source.name, "team-api", roles, source, **kwargs)
+
+
+def built_pair(rotation: TeamApiSource, queue: TeamApiSource) -> list[BuiltSource]:
+    """One source serving both roles, or two sources serving one role each."""
+    if rotation is queue:
+        return [built(rotation)]
+    return [built(rotation, frozenset({"rotation"})), built(queue, frozenset({"queue"}))]
+
+
 def served_ticket(demo: DemoServer, ticket_id: str) -> dict[str, Any]:
     """The ticket as the demo server has it (over HTTP, like anyone else would see it)."""
     answer = requests.get(f"{demo.url}/tickets", timeout=5).json()
@@ -254,8 +270,7 @@ def make_rig(demo: DemoServer, clock: FakeClock) -> Iterator[MakeRig]:
         schedulers.append(scheduler)
         loop, heard = HomeLoop(), Heard()
         service = SupportService(
-            rotation=rotation,
-            queue_source=queue_source or shared,
+            sources=built_pair(rotation, queue_source or shared),
             store=store,
             scheduler=scheduler,
             call_soon=loop.call_soon,
@@ -263,7 +278,6 @@ def make_rig(demo: DemoServer, clock: FakeClock) -> Iterator[MakeRig]:
             settings=AlertSettings(),
             poll=QUIET_POLLS,
             me_hint=me_hint,
-            fetch_me=rotation.fetch_me,
             clock=clock,
         )
         return Rig(service, store, loop, scheduler, heard)
@@ -329,8 +343,8 @@ def test_start_shows_the_saved_data_as_stale_then_the_first_poll_replaces_it(
     assert fresh.me == ME
     for status in fresh.snapshot.sources:
         assert (status.stale, status.error, status.last_ok_at) == (False, "", clock())
-    assert rig.scheduler.get_job("poll-queue") is not None
-    assert rig.scheduler.get_job("poll-rotation") is not None
+    assert rig.scheduler.get_job("poll-demo-queue") is not None
+    assert rig.scheduler.get_job("poll-demo-rotation") is not None
 
 
 def test_alerts_fire_once_are_recorded_and_do_not_fire_again_after_a_restart(
@@ -419,6 +433,10 @@ class FlakyQueue:
         page = {"tickets": [OPS_TICKET], "next": None}
         return Response(json.dumps(page), 200, content_type="application/json")
 
+    def people(self, request: Request) -> Response:
+        people = {"people": [{"id": "ops-1", "name": "Ops Person"}]}
+        return Response(json.dumps(people), 200, content_type="application/json")
+
 
 def test_a_failing_source_keeps_its_last_good_data_and_alerts_once_down_and_once_back(
     make_rig: MakeRig,
@@ -428,6 +446,8 @@ def test_a_failing_source_keeps_its_last_good_data_and_alerts_once_down_and_once
 ) -> None:
     flaky = FlakyQueue()
     httpserver.expect_request("/api/v1/tickets").respond_with_handler(flaky)
+    # A queue-only team-API source also reads its people (its assignees' names).
+    httpserver.expect_request("/api/v1/people").respond_with_handler(flaky.people)
     ops = team_source("ops", httpserver.url_for("/api/v1"))
     store = open_store()
     rig = make_rig(store, queue_source=ops)
@@ -438,29 +458,29 @@ def test_a_failing_source_keeps_its_last_good_data_and_alerts_once_down_and_once
     for failures in (1, 2, 3, 4):
         clock.now += timedelta(minutes=1)
         state = rig.service.poll_once()
-        queue = source(state, "queue (ops)")
+        queue = source(state, "ops")
         assert (queue.ok, queue.stale, queue.failures) == (False, True, failures)
         assert "500" in queue.error
         assert "the database is down" in queue.error
         assert queue.last_ok_at == good_at
         assert keys(state) == ["OPS-77"], "a failed fetch erased the last good queue"
-        assert source(state, "rotation (demo)").ok
+        assert source(state, "demo").ok
         down = rig.heard.of_kind(AlertKind.SOURCE_DOWN)
         assert len(down) == (0 if failures < 3 else 1), (failures, down)
-    saved = store.load_snapshot("queue")
+    saved = store.load_snapshot("ops/queue")
     assert saved is not None
     assert [t.key for t in saved.tickets] == ["OPS-77"]
-    assert down[0].subject == "queue (ops)"
+    assert down[0].subject == "ops"
     assert rig.heard.of_kind(AlertKind.SOURCE_RECOVERED) == []
 
     flaky.failing = False
     for _ in range(2):
         clock.now += timedelta(minutes=1)
         state = rig.service.poll_once()
-        queue = source(state, "queue (ops)")
+        queue = source(state, "ops")
         assert (queue.ok, queue.failures, queue.error, queue.last_ok_at) == (True, 0, "", clock())
     recovered = rig.heard.of_kind(AlertKind.SOURCE_RECOVERED)
-    assert [a.subject for a in recovered] == ["queue (ops)"]
+    assert [a.subject for a in recovered] == ["ops"]
     assert len(rig.heard.of_kind(AlertKind.SOURCE_DOWN)) == 1
     httpserver.check_assertions()
 
@@ -505,12 +525,12 @@ def test_a_shift_moved_during_an_outage_is_reported_once_the_source_is_back(
 
     rotation_api.failing = True
     clock.now += timedelta(minutes=5)
-    assert not source(rig.service.poll_once(), "rotation (rota)").ok
+    assert not source(rig.service.poll_once(), "rota").ok
     rotation_api.shifts = [_shift("2031-06-03T14:00:00Z", "2031-06-03T18:00:00Z"), later]
     rotation_api.failing = False
     for _ in range(2):
         clock.now += timedelta(minutes=5)
-        assert source(rig.service.poll_once(), "rotation (rota)").ok
+        assert source(rig.service.poll_once(), "rota").ok
 
     changed = rig.heard.of_kind(AlertKind.SHIFT_CHANGED)
     assert len(changed) == 1, "the move made during the outage was not reported once"
@@ -810,7 +830,8 @@ def test_a_poll_that_changes_nothing_publishes_nothing_and_writes_nothing(
     rig = make_rig(store)
     rig.service.poll_once()
     published = len(rig.heard.states)
-    saved = store.load_snapshot("queue")
+    saved = store.load_snapshot("demo/queue")
+    assert saved is not None
     clock.now += timedelta(seconds=1)  # nothing in the demo's script happens in between
 
     rig.service.refresh_now()
@@ -821,7 +842,7 @@ def test_a_poll_that_changes_nothing_publishes_nothing_and_writes_nothing(
     rig.settle()
 
     assert len(rig.heard.states) == published, "an unchanged poll was published"
-    assert store.load_snapshot("queue") == saved, "an unchanged poll rewrote the saved data"
+    assert store.load_snapshot("demo/queue") == saved, "an unchanged poll rewrote the saved data"
 
     rig.service.pause(clock() + timedelta(minutes=5))  # a change the UI shows: published
     assert len(rig.heard.states) == published + 1

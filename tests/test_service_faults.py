@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from tests.clock import FakeClock
 from tests.conftest import FAULT_TOKEN
 from tests.faultserver import Fault, FaultServer
-from tests.test_service import QUIET_POLLS, Heard, Rig
+from tests.test_service import QUIET_POLLS, Heard, Rig, built
 from traysupport.core.alerts import AlertSettings
 from traysupport.service import HomeLoop, SupportService
 from traysupport.sources.http import HttpClient, HttpLimits
@@ -45,15 +45,13 @@ def rig(fault_server: FaultServer, clock: FakeClock, tmp_path: Path) -> Iterator
     heard = Heard()
     with Store(tmp_path / "traysupport.sqlite3") as store:
         service = SupportService(
-            rotation=source,
-            queue_source=source,
+            sources=[built(source)],
             store=store,
             scheduler=scheduler,
             call_soon=loop.call_soon,
             listener=heard,
             settings=AlertSettings(),
             poll=QUIET_POLLS,
-            fetch_me=source.fetch_me,
             clock=clock,
         )
         try:
@@ -106,7 +104,7 @@ def test_a_long_retry_after_holds_every_poll_and_shows_until_when(
         state = rig.service.poll_once()
 
     assert fault_server.hits("tickets") == asked, "polls went on during the rate limit"
-    queue = next(s for s in state.snapshot.sources if s.name.startswith("queue"))
+    (queue,) = state.snapshot.sources
     assert not queue.ok
     until = clock().replace(tzinfo=UTC).timestamp() + 3600
     shown = datetime.fromtimestamp(until, UTC).strftime("%H:%M")

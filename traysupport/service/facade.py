@@ -7,7 +7,7 @@ on the home thread (see the package's docstring for the threading model).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,22 +28,23 @@ from traysupport.service.model import (
     utc_now,
 )
 from traysupport.service.outbox import OutboxSender
-from traysupport.service.polling import Outcome, Poller
-from traysupport.sources.base import QueueSource, RotationSource, SourceError
+from traysupport.service.parts import Outcome
+from traysupport.service.polling import Poller
+from traysupport.sources.base import SourceError
+from traysupport.sources.provider import QUEUE, BuiltSource
 from traysupport.store import Store
 
 DEFAULT_POLL = PollSettings()
-"""Every five minutes for the rotation, every minute for the queue."""
+"""Every five minutes for a rotation, every minute for a queue."""
 
 
 class SupportService:
-    """Polls the rotation and the queue, fires alerts, and applies user actions."""
+    """Polls every source, fires alerts, and applies user actions to the tickets' sources."""
 
     def __init__(
         self,
         *,
-        rotation: RotationSource,
-        queue_source: QueueSource,
+        sources: Sequence[BuiltSource],
         store: Store,
         scheduler: Scheduler,
         call_soon: CallSoon,
@@ -51,11 +52,14 @@ class SupportService:
         settings: alert_rules.AlertSettings,
         poll: PollSettings = DEFAULT_POLL,
         me_hint: str = "",
-        fetch_me: Callable[[], Person | None] | None = None,
         clock: Clock = utc_now,
         owns_alerts: Callable[[], bool] | None = None,
     ) -> None:
-        """*owns_alerts* says whether this process may show (and so record) alerts now;
+        """*sources* are polled in their order (which also decides whose record of a
+        person is shown, and who "me" is first looked up in); *poll* gives each role's
+        default interval, which a source's own `poll_seconds` overrides; *me_hint* is
+        who the user is wherever a source names nobody (`BuiltSource.me`).
+        *owns_alerts* says whether this process may show (and so record) alerts now;
         see `traysupport.ownership`. None: always (a process alone on its home)."""
         self._store = store
         self._clock = clock
@@ -63,14 +67,12 @@ class SupportService:
         self._publisher = Publisher(listener, self.state)
         wiring = Wiring(store, scheduler, call_soon, clock)
         self._poller = Poller(
-            rotation=rotation,
-            queue_source=queue_source,
+            sources=sources,
             wiring=wiring,
             on_fetched=self._apply_fetch,
             settings=lambda: self._settings,
             poll=poll,
             me_hint=me_hint,
-            fetch_me=fetch_me,
         )
         self._evaluator = Evaluator(
             wiring=wiring,
@@ -82,17 +84,19 @@ class SupportService:
             owns_alerts=owns_alerts or (lambda: True),
         )
         self._outbox = OutboxSender(
-            queue_source=queue_source,
+            queues=self._poller.queue,
+            known=lambda name: self._poller.source(name) is not None,
             wiring=wiring,
-            people=lambda: self._poller.people,
-            on_sent=lambda: self._poller.poll_soon("queue"),
+            person=self._poller.own_person,
+            # Only the action's own queue can confirm it; the others have no news.
+            on_sent=lambda action: self._poller.poll_soon(action.source, QUEUE),
             publish=self._publisher.publish,
         )
 
     # -- life cycle --------------------------------------------------------------------
 
     def start(self) -> None:
-        """Show the saved data at once, then poll both sources now and on their intervals."""
+        """Show the saved data at once, then poll every source now and on its intervals."""
         now = self._clock()
         self._evaluator.prune(now)
         self._outbox.prune(now)
@@ -101,7 +105,7 @@ class SupportService:
         self._publisher.publish()
 
     def refresh_now(self) -> None:
-        """Poll both sources at once (the tray's "Refresh now")."""
+        """Poll every source at once (the tray's "Refresh now")."""
         self._poller.refresh_now()
 
     def show_saved(self) -> ServiceState:
@@ -118,8 +122,8 @@ class SupportService:
         HTTP client's own deadline ends) so a hung server cannot hold the command.
         """
         self.show_saved()
-        for role, outcome in self._poller.fetch_all(budget).items():
-            self._apply_fetch(role, outcome, evaluate=False)
+        for (source, role), outcome in self._poller.fetch_all(budget).items():
+            self._apply_fetch(source, role, outcome, evaluate=False)
         self._evaluate()
         return self.state()
 
@@ -129,11 +133,12 @@ class SupportService:
         self._poller.load_saved()
         self._settings = load_holds(self._store, self._settings, self._clock())
 
-    def _apply_fetch(self, role: str, outcome: Outcome, evaluate: bool = True) -> None:
+    def _apply_fetch(self, source: str, role: str, outcome: Outcome, evaluate: bool = True) -> None:
         """Home thread: keep what a fetch brought; then alert and send what it allows."""
-        changed = self._poller.apply(role, outcome)
-        if role == "queue" and not isinstance(outcome, SourceError):
-            self._outbox.expedite(self._poller.label(role))
+        changed = self._poller.apply(source, role, outcome)
+        if role == QUEUE and not isinstance(outcome, SourceError):
+            # That queue answers: its actions waiting out a backoff go now (no other's).
+            self._outbox.expedite(source)
         if evaluate:
             if changed:
                 # Time-driven alerts come from the timer; an unchanged poll adds nothing.
@@ -195,6 +200,11 @@ class SupportService:
         """Try a failed action again now."""
         self._store.retry(action_id)
         self._outbox.drain()
+
+    def dismiss(self, action_id: str) -> None:
+        """Drop a failed action: the user gave up on it (its source may be gone)."""
+        self._store.dismiss(action_id)
+        self._publisher.publish()
 
     def _act(self, kind: ActionKind, ticket: Ticket, **extra: Any) -> UserAction:
         action = new_action(kind, ticket, self._poller.me, self._clock(), **extra)

@@ -54,6 +54,9 @@ class Scheduler(Protocol):
     def remove_job(self, job_id: str) -> None:
         """Drop the job with this id (it must exist)."""
 
+    def modify_job(self, job_id: str, **changes: Any) -> Any:
+        """Change the job with this id (it must exist), e.g. its `next_run_time`."""
+
 
 @dataclass(frozen=True, slots=True)
 class Wiring:
@@ -99,7 +102,8 @@ def new_action(
 
 @dataclass(frozen=True, slots=True)
 class PollSettings:
-    """How often each source is polled."""
+    """How often a source is polled, by default for each role (a source's own
+    `poll_seconds` overrides both)."""
 
     rotation_seconds: float = 300.0
     queue_seconds: float = 60.0

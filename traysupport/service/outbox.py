@@ -25,23 +25,28 @@ log = logging.getLogger(__name__)
 
 
 class OutboxSender:
-    """Sends the user's recorded actions to the ticket tool, once each."""
+    """Sends the user's recorded actions to the ticket's own source, once each."""
 
     def __init__(
         self,
         *,
-        queue_source: QueueSource,
+        queues: Callable[[str], QueueSource | None],
+        known: Callable[[str], bool],
         wiring: Wiring,
-        people: Callable[[], tuple[Person, ...]],
-        on_sent: Callable[[], None],
+        person: Callable[[str, str], Person],
+        on_sent: Callable[[UserAction], None],
         publish: Callable[[], None],
     ) -> None:
-        """*people* is the team (to name who acts); *on_sent* asks for a queue poll, which
-        confirms a sent action; *publish* tells the UI that the outbox changed."""
-        self._queue = queue_source
+        """*queues(name)* is the queue of the source of that name (None when it serves
+        none), *known(name)* whether that source is configured at all; *person(source,
+        id)* is the team member *id* as that source knows them (to name who acts);
+        *on_sent* asks for a poll of the action's queue, which confirms it; *publish*
+        tells the UI that the outbox changed."""
+        self._queues = queues
+        self._known = known
         self._store, self._scheduler = wiring.store, wiring.scheduler
         self._call_soon, self._clock = wiring.call_soon, wiring.clock
-        self._people = people
+        self._person = person
         self._on_sent = on_sent
         self._publish = publish
         self._sending: set[str] = set()
@@ -50,10 +55,10 @@ class OutboxSender:
         """Forget confirmed actions older than a week."""
         self._store.prune_done(now - DONE_ACTIONS_KEPT)
 
-    def expedite(self, label: str) -> None:
-        """The queue answers again: what waits for it goes now, not at its backoff's end."""
-        if self._store.expedite(self._queue.name, self._clock()):
-            log.info("%s answers again; sending its pending actions", label)
+    def expedite(self, source: str) -> None:
+        """*source* answers again: what waits for it goes now, not at its backoff's end."""
+        if self._store.expedite(source, self._clock()):
+            log.info("%s answers again; sending its pending actions", source)
 
     def drain(self) -> None:
         """Home thread: claim the due actions (and those whose sender stopped); send them.
@@ -69,25 +74,42 @@ class OutboxSender:
             if action.kind is ActionKind.SNOOZE:
                 self._store.mark_done(action.id, now)
                 continue
+            queue = self._queues(action.source)
+            if queue is None:
+                # Retrying cannot help: only the user can bring the source back.
+                self._store.mark_failed(action.id, self._no_queue(action.source))
+                continue
             self._sending.add(action.id)
-            people = self._people()
-            by, to = _person(people, action.by), _person(people, action.to)
-            self._scheduler.add_job(self._send_job, args=[action, by, to])
+            by = self._person(action.source, action.by)
+            to = self._person(action.source, action.to)
+            self._scheduler.add_job(self._send_job, args=[queue, action, by, to])
         self._publish()
 
-    def _send_job(self, action: UserAction, by: Person, to: Person) -> None:
-        """Worker thread: write one action to the ticket tool."""
+    def _no_queue(self, source: str) -> str:
+        """Why an action for *source* cannot be sent, and what to do."""
+        if not self._known(source):
+            return (
+                f'the source "{source}" is no longer in the settings; '
+                "add it back or dismiss this action"
+            )
+        return (
+            f'the source "{source}" no longer serves the queue; '
+            'add "queue" back to its roles or dismiss this action'
+        )
+
+    def _send_job(self, queue: QueueSource, action: UserAction, by: Person, to: Person) -> None:
+        """Worker thread: write one action to its ticket's source."""
         try:
             if action.kind is ActionKind.ACKNOWLEDGE:
-                self._queue.acknowledge(action.ticket_id, by, action.id)
+                queue.acknowledge(action.ticket_id, by, action.id)
             else:
-                self._queue.hand_over(action.ticket_id, to, action.note, by, action.id)
+                queue.hand_over(action.ticket_id, to, action.note, by, action.id)
             error: SourceError | None = None
         except SourceError as failure:
             error = failure
         except Exception as failure:  # a provider bug: keep the action, show the error
             log.exception("unexpected error while sending %s", action.kind)
-            error = SourceError(self._queue.name, f"unexpected error ({type(failure).__name__})")
+            error = SourceError(action.source, f"unexpected error ({type(failure).__name__})")
         self._call_soon(lambda: self._action_done(action, error))
 
     def _action_done(self, action: UserAction, error: SourceError | None) -> None:
@@ -98,7 +120,7 @@ class OutboxSender:
             self._store.mark_done(action.id, now)
             if action.kind is ActionKind.ACKNOWLEDGE:
                 self._store.note_acknowledged(f"{action.source}:{action.ticket_id}", now, action.by)
-            self._on_sent()
+            self._on_sent(action)
         elif isinstance(error, TRANSIENT_ERRORS):
             # Not recorded when another process took the action over: its send decides.
             until = error.until if isinstance(error, RateLimitedError) else None
@@ -123,8 +145,3 @@ class OutboxSender:
             id=f"retry-{action_id}",
             replace_existing=True,
         )
-
-
-def _person(people: tuple[Person, ...], person_id: str) -> Person:
-    """The team member with this id, or a bare Person when the team list lacks them."""
-    return next((p for p in people if p.id == person_id), Person(person_id, person_id))
