@@ -102,7 +102,8 @@ def _parse_source(table: RawSource, problems: list[str]) -> SourceConfig | None:
             f" {names}."
         )
         return None
-    common_table, options_table = {}, {}
+    common_table: dict[str, dict[str, object]] = {}
+    options_table: dict[str, dict[str, object]] = {}
     spec = PROVIDERS.get(provider_raw) if isinstance(provider_raw, str) else None
     option_rows = section_rows(spec.settings) if spec is not None else {}
     for key, (value, where) in table.keys.items():
@@ -141,7 +142,8 @@ def _parse_source(table: RawSource, problems: list[str]) -> SourceConfig | None:
             f" ticket tool; set it to {MIN_POLL.total_seconds():g} or more, or 0 for the default."
         )
     for key in spec.required:
-        if not getattr(source.options, key):
+        refused = key in table.keys and key not in options  # its own problem says why
+        if not getattr(source.options, key) and not refused:
             problems.append(
                 f'{provider_where}: {prefix}{key} is empty, but provider = "{spec.name}" needs'
                 f" it; set {key} in the source's table."

@@ -25,8 +25,14 @@ def shown_value(raw: object) -> str:
 
 def unknown_key(where: str, key: str, known: Iterable[str], what: str = "a setting") -> str:
     """The problem line for a key nothing declares, with the closest known key."""
-    close = difflib.get_close_matches(key, list(known), n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
+    keys = list(known)
+    # Compare past a prefix they all share ("source.desk."): with it any two keys look alike.
+    shared = ""
+    while (dot := key.find(".", len(shared)) + 1) and all(k.startswith(key[:dot]) for k in keys):
+        shared = key[:dot]
+    cut = len(shared)
+    close = difflib.get_close_matches(key[cut:], [k[cut:] for k in keys], n=1)
+    hint = f"did you mean {shared}{close[0]}? " if close else ""
     return f"{where}: {key} is not {what}; {hint}Remove it or correct its name."
 
 
