@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from traysupport.core.model import Person
 from traysupport.sources.base import QueueSource, RotationSource
-from traysupport.sources.http import HttpClient
+
+if TYPE_CHECKING:  # the service imports this module; requests loads only with a provider
+    from traysupport.sources.http import HttpClient
 
 ROTATION = "rotation"
 QUEUE = "queue"
