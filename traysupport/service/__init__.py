@@ -7,9 +7,13 @@ worker threads and hand their results back through the injected `call_soon`, whi
 queues a callback on the home thread. The service imports no Qt.
 
 The parts, one job each, behind the `SupportService` façade the UI and the CLI talk to:
-`polling` (each source's fetches and last good data), `evaluation` (alerts, fired keys,
-the wake-up timer), `outbox` (sending the user's actions), `holds` (pause and snoozes),
-`homeloop` (the headless home thread) and `model` (what they share).
+`polling` (each source's parts, their last good data), with `polljobs` (one scheduler
+job per source and role, each with its own interval and backoff), `fetching` (the
+network side, on worker threads), `merge` and `people` (every source's data as one
+team, one rotation, one queue) and `parts` (what is kept per source and role);
+`evaluation` (alerts, fired keys, the wake-up timer), `outbox` (sending the user's
+actions, each to its ticket's own source), `holds` (pause and snoozes), `homeloop` (the
+headless home thread) and `model` (what they share).
 """
 
 from traysupport.service.facade import SupportService
