@@ -131,7 +131,7 @@ def test_status_on_the_embedded_demo_team(tmp_path: Path) -> None:
 def test_doctor_on_the_demo_team(tmp_path: Path) -> None:
     lines = ok(tmp_path, "doctor", "--demo").out.splitlines()
 
-    for check in ("config", "rotation (demo)", "queue (demo)", "me"):
+    for check in ("config", "demo (demo, rotation)", "demo (demo, queue)", "me"):
         assert any(line.startswith(f"✓ {check}:") for line in lines), (check, lines)
     assert not any(line.startswith("✗") for line in lines), lines
     assert lines[-1] == "No problems found."
@@ -180,7 +180,8 @@ def test_doctor_finishes_its_checks_when_the_team_api_refuses_the_token(
 
     assert run.code == EXIT_FAILED
     lines = run.out.splitlines()
-    for check in ("rotation (team-api)", "queue (team-api)", "me"):
+    # The version-1 file's one server is one source, "team-api", checked in each role.
+    for check in ("team-api (team-api, rotation)", "team-api (team-api, queue)", "me"):
         assert any(line.startswith(f"✗ {check}:") and "(401)" in line for line in lines), (
             check,
             lines,

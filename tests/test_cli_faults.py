@@ -125,7 +125,7 @@ def test_status_with_no_answer_and_nothing_saved_says_so(tmp_path: Path) -> None
 
     assert run.code == EXIT_NO_ANSWER, run
     answer = json.loads(run.out)
-    assert [s["ok"] for s in answer["sources"]] == [False, False]
+    assert [s["ok"] for s in answer["sources"]] == [False]  # one server: one source
     text = cli(tmp_path, "status", "--config", str(config))
     assert "No source answered, and there is no saved data" in text.out
     assert "You: not known yet (no data from the rotation)" in text.out
