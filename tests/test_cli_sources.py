@@ -85,12 +85,16 @@ def _keys(answer: dict[str, Any], source: str) -> set[str]:
 def test_one_status_holds_the_tickets_of_both_sources(team: Team) -> None:
     answer = team.status()
 
-    assert _keys(answer, "alpha") == _keys(answer, "beta") == {
-        "DEMO-1001",
-        "DEMO-1002",
-        "DEMO-1003",
-        "DEMO-1004",
-    }
+    assert (
+        _keys(answer, "alpha")
+        == _keys(answer, "beta")
+        == {
+            "DEMO-1001",
+            "DEMO-1002",
+            "DEMO-1003",
+            "DEMO-1004",
+        }
+    )
     assert {t["ref"] for t in answer["tickets"]} >= {"alpha:DEMO-1004", "beta:DEMO-1004"}
     sources = {s["name"]: s for s in answer["sources"]}
     assert sources["alpha"]["roles"] == ["rotation", "queue"]

@@ -261,8 +261,7 @@ class Snapshot:
         return tuple(
             t
             for t in self.tickets
-            if wanted in (t.id, t.key)
-            or (colon and t.source == source and rest in (t.id, t.key))
+            if wanted in (t.id, t.key) or (colon and t.source == source and rest in (t.id, t.key))
         )
 
 
