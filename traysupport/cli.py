@@ -91,10 +91,13 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
     from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
 
     from traysupport import runtime  # noqa: PLC0415
+    from traysupport.home import DaemonJobs  # noqa: PLC0415
     from traysupport.service import HomeLoop  # noqa: PLC0415
 
     config = _config(args)
-    scheduler = BackgroundScheduler(timezone=UTC)
+    # A thread per job, as the tray app: a pool's few workers, each held by a hung
+    # source, would keep the other sources' polls waiting.
+    scheduler = BackgroundScheduler(timezone=UTC, executors={"default": DaemonJobs()})
     loop = HomeLoop()
     listener = _Listener(print_alerts=print_alerts)
     try:
