@@ -5,9 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from traysupport.core.alerts import AlertSettings
-from traysupport.core.model import Person, Role, Shift, Snapshot
+from traysupport.core.model import (
+    ActionKind,
+    Person,
+    Priority,
+    Role,
+    Shift,
+    Snapshot,
+    SourceStatus,
+    Ticket,
+    TicketStatus,
+    UserAction,
+)
 from traysupport.report import status_text
 from traysupport.service import ServiceState
+from traysupport.store import OutboxEntry, OutboxState
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)  # a Monday
 ME = Person("me", "Sam")
@@ -41,3 +53,42 @@ def test_back_to_back_shifts_read_as_one_duty_and_the_next_after_it() -> None:
     out = lines(first, second, later)
     assert out[0] == "You (Sam): ON DUTY as primary until Mon 22:00 (10 h left)"
     assert out[1].startswith("Your next shift: Tue 12:00 → Tue 20:00 as primary")
+
+
+# -- several sources ----------------------------------------------------------------------
+
+
+def _ticket(source: str, key: str = "DEMO-1004") -> Ticket:
+    return Ticket(
+        key.removeprefix("DEMO-"), key, "Checkout down", Priority.P2, TicketStatus.NEW, NOW, source
+    )
+
+
+def _failed(source: str, ticket_id: str, error: str) -> OutboxEntry:
+    action = UserAction("a1", ActionKind.ACKNOWLEDGE, source, ticket_id, "me", NOW)
+    return OutboxEntry(action, OutboxState.FAILED, 1, NOW, error)
+
+
+def test_with_several_queues_each_ticket_says_its_source_and_a_stale_one_is_marked() -> None:
+    sources = (
+        SourceStatus("alpha", ok=True, last_ok_at=NOW),
+        SourceStatus("beta", ok=False, last_ok_at=NOW - timedelta(minutes=12), error="beta: down"),
+    )
+    snapshot = Snapshot(NOW, tickets=(_ticket("alpha"), _ticket("beta")), sources=sources)
+    out = status_text(ServiceState(snapshot, ME, (), AlertSettings()), NOW, UTC, demo=False)
+
+    assert "alpha:DEMO-1004" in out and "beta:DEMO-1004" in out
+    [beta_line] = [line for line in out.splitlines() if "beta:DEMO-1004" in line]
+    assert beta_line.endswith("[stale]")
+    assert "beta STALE (beta: down, data 12 min old)" in out
+
+
+def test_a_failed_action_on_a_ticket_no_longer_listed_is_said_with_its_reason() -> None:
+    gone = 'the source "beta" is no longer in the settings; add it back or dismiss this action'
+    outbox = (_failed("beta", "1004", gone), _failed("alpha", "1004", "alpha: refused"))
+    snapshot = Snapshot(NOW, tickets=(_ticket("alpha"),))
+    out = status_text(ServiceState(snapshot, ME, outbox, AlertSettings()), NOW, UTC, False)
+
+    lines = out.splitlines()
+    assert lines[lines.index("Not sent:") + 1] == f"  acknowledge beta:1004 — {gone}"
+    assert "alpha: refused" not in out.split("Not sent:")[1], "a listed ticket shows its own"

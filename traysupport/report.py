@@ -10,6 +10,7 @@ from traysupport.core.model import Person, Shift, SourceStatus, Ticket
 from traysupport.core.sla import SlaPolicy, breach_at, sla_state, time_left, urgency_order
 from traysupport.core.timefmt import format_duration, format_instant
 from traysupport.service import ServiceState
+from traysupport.store import OutboxState
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -99,8 +100,22 @@ def status_text(state: ServiceState, now: datetime, tz: tzinfo, demo: bool) -> s
     lines += _freshness_lines(state, now, tz)
     lines += _duty_lines(state, now, tz)
     lines += _queue_lines(state, now)
+    lines += _unsent_lines(state)
     lines.append("Sources: " + " · ".join(_source_text(s, now) for s in state.snapshot.sources))
     return "\n".join(lines)
+
+
+def _unsent_lines(state: ServiceState) -> list[str]:
+    """Failed actions on tickets the queue no longer lists (a removed source, a closed
+    ticket): the queue's [pending] marks cannot show them, and the user must decide."""
+    listed = {t.ref for t in state.snapshot.tickets}
+    lines = []
+    for entry in state.outbox:
+        action = entry.action
+        ref = f"{action.source}:{action.ticket_id}"
+        if entry.state is OutboxState.FAILED and ref not in listed:
+            lines.append(f"  {action.kind} {ref} — {_one_line(entry.last_error, 160)}")
+    return ["Not sent:", *lines] if lines else []
 
 
 def _source_text(status: SourceStatus, now: datetime) -> str:
