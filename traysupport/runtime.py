@@ -18,7 +18,7 @@ from typing import Any
 
 from traysupport import paths
 from traysupport.config import Config, get_secret
-from traysupport.config_schema import SourceConfig
+from traysupport.config_schema import SourceConfig, demo_source
 from traysupport.core.alerts import AlertSettings, QuietHours
 from traysupport.core.sla import SlaPolicy
 from traysupport.demo import DemoServer
@@ -34,12 +34,10 @@ from traysupport.sources.base import SourceError
 from traysupport.sources.http import HttpClient, HttpLimits
 from traysupport.sources.provider import BuiltSource, HttpFactory, SourceContext
 from traysupport.sources.redact import register_secret
-from traysupport.sources.teamapi import TeamApiSource
 from traysupport.store import Store
 
 log = logging.getLogger(__name__)
 
-DEMO_SOURCE = "demo"
 DEMO_RUNTIME_FILE = "demo-server.json"
 
 
@@ -110,8 +108,10 @@ class Sources:
             source.close()
 
 
-def _http_factory(name: str, token: str | None) -> HttpFactory:
+def _http_factory(name: str, token: str | None, limits: HttpLimits | None) -> HttpFactory:
     def make(base_url: str, *, auth: str | None = None, **kwargs: Any) -> HttpClient:
+        if limits is not None:
+            kwargs.setdefault("limits", limits)
         return HttpClient(name, base_url, auth=auth, **kwargs)
 
     if token:  # masked from every message, however a provider sends it
@@ -120,15 +120,23 @@ def _http_factory(name: str, token: str | None) -> HttpFactory:
 
 
 def build_source(
-    source: SourceConfig, config: Config, demo_url: str = "", clock: Clock = utc_now
+    source: SourceConfig,
+    config: Config,
+    demo_url: str = "",
+    clock: Clock = utc_now,
+    *,
+    http_limits: HttpLimits | None = None,
 ) -> BuiltSource:
-    """Make one configured source (no network); SetupError when it cannot be made."""
+    """Make one configured source (no network); SetupError when it cannot be made.
+
+    *http_limits* replaces the HTTP client's defaults (a quick probe asks for fewer retries).
+    """
     spec = source.spec
     token = None if spec.name == "demo" else get_secret(source.token_ref)
     context = SourceContext(
         name=source.name,
         token=token,
-        http=_http_factory(source.name, token),
+        http=_http_factory(source.name, token, http_limits),
         clock=clock,
         local_url=demo_url,
     )
@@ -182,9 +190,11 @@ def running_demo() -> DemoRun | None:
     if not _process_alive(pid):
         return None
     # One quick try: a stale file must not make every CLI command wait for retries.
-    probe = HttpClient(DEMO_SOURCE, run.url, limits=HttpLimits(max_retries=0, read_timeout=3))
+    quick = HttpLimits(max_retries=0, read_timeout=3)
+    probe = build_source(demo_source(), Config(), run.url, http_limits=quick)
     try:
-        TeamApiSource(DEMO_SOURCE, run.url, http=probe).fetch_me()
+        if probe.fetch_me is not None:
+            probe.fetch_me()
     except SourceError:
         return None
     finally:
