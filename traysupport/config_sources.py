@@ -94,7 +94,7 @@ def parse_sources(tables: list[RawSource], problems: list[str]) -> tuple[SourceC
 def _parse_source(table: RawSource, problems: list[str]) -> SourceConfig | None:
     prefix = f"source.{table.name}."
     first_where = next(iter(table.keys.values()))[1]
-    provider_raw, provider_where = table.keys.get("provider", (None, first_where))
+    provider_raw = table.keys.get("provider", (None, ""))[0]
     if provider_raw is None:
         names = ", ".join(f'"{p}"' for p in PROVIDERS)
         problems.append(
@@ -102,53 +102,65 @@ def _parse_source(table: RawSource, problems: list[str]) -> SourceConfig | None:
             f" {names}."
         )
         return None
-    common_table: dict[str, dict[str, object]] = {}
-    options_table: dict[str, dict[str, object]] = {}
     spec = PROVIDERS.get(provider_raw) if isinstance(provider_raw, str) else None
-    option_rows = section_rows(spec.settings) if spec is not None else {}
-    for key, (value, where) in table.keys.items():
-        if key in _COMMON:
-            common_table.setdefault(where, {})[key] = value
-        elif spec is None:
-            continue  # its provider is wrong: that is the problem to fix first
-        elif key in option_rows:
-            options_table.setdefault(where, {})[key] = value
-        else:
-            known = [*_COMMON, *option_rows]
-            what = f'a setting of a "{spec.name}" source'
-            problems.append(unknown_key(where, prefix + key, [prefix + k for k in known], what))
-    common: dict[str, Any] = {}
-    for where, part in common_table.items():
-        common |= read_section(SourceCommon, part, where, problems, prefix=prefix)
+    common = _read_keys(SourceCommon, _COMMON, table, prefix, problems)
     if spec is None:
-        return None  # read_section reported the unknown provider, with its choices
-    options: dict[str, Any] = {}
-    for where, part in options_table.items():
-        options |= read_section(spec.settings, part, where, problems, prefix=prefix)
+        return None  # reading `provider` reported it, with the choices
+    options = _read_keys(spec.settings, section_rows(spec.settings), table, prefix, problems)
+    known = [prefix + k for k in (*_COMMON, *section_rows(spec.settings))]
+    what = f'a setting of a "{spec.name}" source'
+    for key, (_value, where) in table.keys.items():
+        if prefix + key not in known:
+            problems.append(unknown_key(where, prefix + key, known, what))
     source = SourceConfig(make_section(SourceCommon, common), make_section(spec.settings, options))
+    _check_source(source, table, options, problems)
+    return source
+
+
+def _read_keys(
+    cls: type[Any],
+    rows: dict[str, Any],
+    table: RawSource,
+    prefix: str,
+    problems: list[str],
+) -> dict[str, Any]:
+    """The values *table* gives the keys of section *cls*, each read with its own file."""
+    by_file: dict[str, dict[str, object]] = {}
+    for key, (value, where) in table.keys.items():
+        if key in rows:
+            by_file.setdefault(where, {})[key] = value
+    values: dict[str, Any] = {}
+    for where, part in by_file.items():
+        values |= read_section(cls, part, where, problems, prefix=prefix)
+    return values
+
+
+def _check_source(
+    source: SourceConfig, table: RawSource, options: dict[str, Any], problems: list[str]
+) -> None:
+    """What no single key shows: roles beyond the provider, too brisk a poll, a missing URL."""
+    spec, prefix = source.spec, f"source.{source.name}."
     extra = source.common.roles - spec.roles
     if extra:
         serves = " and ".join(sorted(spec.roles))
-        where = table.keys["roles"][1]
         problems.append(
-            f'{where}: {prefix}roles asks for {" and ".join(sorted(extra))}, but "{spec.name}"'
-            f" serves only {serves}; remove it from roles."
+            f"{table.keys['roles'][1]}: {prefix}roles asks for {' and '.join(sorted(extra))},"
+            f' but "{spec.name}" serves only {serves}; remove it from roles.'
         )
     poll = source.common.poll
     if poll is not None and poll < MIN_POLL:
-        where = table.keys["poll_seconds"][1]
         problems.append(
-            f"{where}: {prefix}poll_seconds = {poll.total_seconds():g} is too often for a"
-            f" ticket tool; set it to {MIN_POLL.total_seconds():g} or more, or 0 for the default."
+            f"{table.keys['poll_seconds'][1]}: {prefix}poll_seconds = {poll.total_seconds():g}"
+            f" is too often for a ticket tool; set it to {MIN_POLL.total_seconds():g} or more,"
+            " or 0 for the default."
         )
     for key in spec.required:
         refused = key in table.keys and key not in options  # its own problem says why
         if not getattr(source.options, key) and not refused:
             problems.append(
-                f'{provider_where}: {prefix}{key} is empty, but provider = "{spec.name}" needs'
-                f" it; set {key} in the source's table."
+                f"{table.keys['provider'][1]}: {prefix}{key} is empty, but provider ="
+                f' "{spec.name}" needs it; set {key} in the source\'s table.'
             )
-    return source
 
 
 # -- version 1: one [rotation] and one [queue] section --------------------------------
