@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,8 +26,8 @@ from traysupport.core.model import ActionKind, Alert, Priority, Snapshot, Ticket
 from traysupport.home import ServiceHome
 from traysupport.home_control import QUITTING, STARTING, HomeControl
 from traysupport.runtime import Engine, SetupError
-from traysupport.service import ActionError, ServiceState
-from traysupport.store import OutboxState
+from traysupport.service import ActionError, ServiceState, new_action
+from traysupport.store import OutboxEntry, OutboxState
 
 SPEED = 20.0
 DEADLINE = 20.0
@@ -216,6 +216,56 @@ def test_a_call_that_fails_on_the_home_thread_is_reported() -> None:
         wait_until(lambda: run.heard.settled == [1], "the call to be reported done")
         [problem] = run.heard.problems
         assert problem.startswith("Could not retry the action")
+
+
+def test_a_failed_action_for_a_removed_source_is_dismissed_on_the_home_thread() -> None:
+    with running(Config()) as run:
+        wait_until(lambda: run.heard.states and run.heard.latest().me is not None, "who I am")
+        wait_until(lambda: len(run.tickets()) >= 1, "the demo team's tickets")
+        gone = replace(run.tickets()[0], source="beta")  # a source not in the settings
+        action = run.control.acknowledge(gone)
+
+        def published() -> list[OutboxEntry]:
+            return [e for e in run.heard.latest().outbox if e.id == action.id]
+
+        wait_until(
+            lambda: [e.state for e in published()] == [OutboxState.FAILED], "the action to fail"
+        )
+        assert 'the source "beta" is no longer in the settings' in published()[0].last_error
+
+        run.control.dismiss(action.id)
+
+        wait_until(lambda: len(run.heard.settled) == 2, "the dismissal to be done")
+        assert run.heard.problems == []
+        assert published() == []  # the service dropped it, and said so
+        assert all(e.id != action.id for e in run.control.state().outbox)
+
+
+def test_a_dismissal_shows_at_once_and_only_drops_a_failed_action() -> None:
+    control = HomeControl()
+    posted: list[Callable[[], None]] = []
+    control.bind(posted.append, None, lambda call, problem: None)  # type: ignore[arg-type]
+    ticket = Ticket(
+        "1", "T-1", "title", Priority.P2, TicketStatus.NEW, datetime(2031, 1, 1, tzinfo=UTC), "t"
+    )
+    made = datetime(2031, 1, 1, tzinfo=UTC)
+    failed = OutboxEntry(
+        replace(new_action(ActionKind.SNOOZE, ticket, None, made, until=made), id="failed"),
+        OutboxState.FAILED,
+        1,
+        made,
+        "refused",
+    )
+    sending = replace(
+        failed, action=replace(failed.action, id="sending"), state=OutboxState.SENDING
+    )
+    control.published(replace(control.state(), outbox=(failed, sending)))
+
+    control.dismiss("failed")
+    control.dismiss("sending")  # the service refuses this one; nothing to show before it does
+
+    assert control.state().outbox == (sending,)  # at once, before the home thread ran
+    assert len(posted) == 2  # the home thread does the dropping
 
 
 def test_actions_are_refused_at_once_while_starting_without_me_and_when_quitting() -> None:

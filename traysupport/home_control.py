@@ -151,6 +151,10 @@ class HomeControl:
         """See `SupportControl.retry`: shown pending again at once."""
         self._post("retry the action", lambda s: s.retry(action_id), _retried(action_id))
 
+    def dismiss(self, action_id: str) -> None:
+        """See `SupportControl.dismiss`: shown gone at once."""
+        self._post("dismiss the action", lambda s: s.dismiss(action_id), _dismissed(action_id))
+
     def pause(self, until: datetime | None) -> None:
         """See `SupportControl.pause`: shown paused (or resumed) at once."""
         self._post("pause", lambda s: s.pause(until), _paused(until, self._clock()))
@@ -202,6 +206,18 @@ def _retried(action_id: str) -> Edit:
             if e.id == action_id and e.state is OutboxState.FAILED
             else e
             for e in state.outbox
+        )
+        return replace(state, outbox=outbox)
+
+    return edit
+
+
+def _dismissed(action_id: str) -> Edit:
+    """The failed action out of the outbox (as the service drops only failed ones)."""
+
+    def edit(state: ServiceState) -> ServiceState:
+        outbox = tuple(
+            e for e in state.outbox if e.id != action_id or e.state is not OutboxState.FAILED
         )
         return replace(state, outbox=outbox)
 

@@ -221,6 +221,14 @@ class FakeControl:
         self.calls.append(("retry", (action_id,)))
         self._move(action_id, OutboxState.PENDING, "")
 
+    def dismiss(self, action_id: str) -> None:
+        """Drop a failed action, as the service does."""
+        self.calls.append(("dismiss", (action_id,)))
+        outbox = tuple(
+            e for e in self.current.outbox if e.id != action_id or e.state is not OutboxState.FAILED
+        )
+        self.current = replace(self.current, outbox=outbox)
+
     def pause(self, until: datetime | None) -> None:
         """Record a pause."""
         self.calls.append(("pause", (until,)))

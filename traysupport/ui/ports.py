@@ -39,6 +39,10 @@ class SupportControl(Protocol):
         """Send a failed action again."""
         ...
 
+    def dismiss(self, action_id: str) -> None:
+        """Drop a failed action: it will not be sent (its source may be gone)."""
+        ...
+
     def pause(self, until: datetime | None) -> None:
         """Hold all notifications until *until*; None resumes."""
         ...
