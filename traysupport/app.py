@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from traysupport import __version__, latency, paths
 from traysupport.home_control import HomeControl
+from traysupport.service import Clock, utc_now
 from traysupport.ui import icons
 from traysupport.ui.app_listener import AppListener
 from traysupport.ui.single_instance import SingleInstance
@@ -72,6 +73,7 @@ def running_app(
     config_path: Path | None = None,
     starting: StartingTray | None = None,
     open_engine: OpenEngine | None = None,
+    clock: Clock = utc_now,
 ) -> Iterator[TrayApp]:
     """The engine on its home thread, the UI on this one, started; all taken down on exit.
 
@@ -79,17 +81,22 @@ def running_app(
     engine is built the event loop runs (user input held back), so a signal can end the
     start: then `StartInterruptedError`. Raises `runtime.SetupError`, `StoreError` or
     `OSError` when it cannot start. *open_engine* is `runtime.open_engine` but in tests.
+
+    *clock* is the app's one clock: the service, its sources, the demo team it starts
+    and the widgets all read it (tests pass a fake one and move it; the scheduler's
+    timers count on the wall clock whatever it says). Give *starting* the same one.
     """
     from traysupport.home import ServiceHome  # noqa: PLC0415  # see the module doc
 
-    control = starting.control if starting is not None else HomeControl()
-    listener = AppListener(control, tz=config.ui.tz, demo=config.is_demo)
+    control = starting.control if starting is not None else HomeControl(clock)
+    listener = AppListener(control, tz=config.ui.tz, demo=config.is_demo, clock=clock)
     home = ServiceHome(
         config,
         listener=listener,
         demo_speed=speed,
         on_built=listener.engine_built,
         open_engine=open_engine,
+        clock=clock,
     )
     app: TrayApp | None = None
     home.start()
@@ -103,6 +110,7 @@ def running_app(
             hooks=hooks,
             user_config=user_config,
             config_path=config_path,
+            clock=clock,
             tray=starting.icon if starting is not None else None,
         )
         control.bind(home.call_soon, engine.service, listener.settle)
@@ -313,13 +321,14 @@ class StartingTray:
     control: HomeControl
 
 
-def show_starting_tray(hooks: Hooks) -> StartingTray:
+def show_starting_tray(hooks: Hooks, clock: Clock = utc_now) -> StartingTray:
     """Show the tray icon at once, off duty and "starting…", before the engine exists.
 
     Without a tray nothing shows here: the app says so once it runs (`TrayIcon.start`).
+    *clock* is the one `running_app` is given too.
     """
-    control = HomeControl()
-    icon = TrayIcon(control, is_tray_available=hooks.is_tray_available)
+    control = HomeControl(clock)
+    icon = TrayIcon(control, now=clock, is_tray_available=hooks.is_tray_available)
     icon.tray.setToolTip(STARTING_TOOLTIP)
     if hooks.is_tray_available():
         icon.tray.show()

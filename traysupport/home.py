@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from traysupport.service import CallSoon, HomeLoop, ServiceListener
+from traysupport.service import CallSoon, Clock, HomeLoop, ServiceListener, utc_now
 
 if TYPE_CHECKING:
     from traysupport.config import Config
@@ -51,6 +51,7 @@ class OpenEngine(Protocol):
         call_soon: CallSoon,
         listener: ServiceListener,
         demo_speed: float = 1.0,
+        clock: Clock = utc_now,
     ) -> AbstractContextManager[Engine]:
         """The engine, built on entry and closed on exit."""
         ...
@@ -113,7 +114,7 @@ class ServiceHome:
     the home thread) whether the build worked or not: `engine()` then returns it or
     raises what went wrong. `start_service()` starts the polls; `stop()` takes it all
     down, waiting a bounded time. *open_engine* is `runtime.open_engine` unless a test
-    passes another.
+    passes another; *clock* is the engine's (the service's, its sources', the demo's).
     """
 
     def __init__(
@@ -124,8 +125,10 @@ class ServiceHome:
         demo_speed: float = 1.0,
         on_built: Callable[[], None] = lambda: None,
         open_engine: OpenEngine | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self._config = config
+        self._clock = clock
         self._listener = listener
         self._demo_speed = demo_speed
         self._on_built = on_built
@@ -238,6 +241,7 @@ class ServiceHome:
             call_soon=self._loop.call_soon,
             listener=self._listener,
             demo_speed=self._demo_speed,
+            clock=self._clock,
         )
 
     def _done_building(self) -> None:

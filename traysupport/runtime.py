@@ -217,9 +217,14 @@ def _demo_runtime_path() -> Path:
 
 
 @contextmanager
-def demo_server(port: int = 0, speed: float = 1.0) -> Iterator[tuple[DemoServer, DemoRun]]:
-    """Run the embedded demo team and publish it, so other processes (the CLI) find it."""
-    server = DemoServer(port=port, speed=speed)
+def demo_server(
+    port: int = 0, speed: float = 1.0, clock: Clock = utc_now
+) -> Iterator[tuple[DemoServer, DemoRun]]:
+    """Run the embedded demo team and publish it, so other processes (the CLI) find it.
+
+    Its script starts at *clock*'s now and plays on that clock (tests pass a fake one).
+    """
+    server = DemoServer(port=port, speed=speed, clock=clock)
     server.start()
     run = DemoRun(server.url, uuid.uuid4().hex[:12])
     _forget_old_demo_runs()
@@ -290,7 +295,7 @@ def open_engine(
     """
     lock = NotificationsLock()
     owns_alerts = lock.try_hold if notifies else (lambda: False)
-    with demo_for(config, demo_speed) as demo:
+    with demo_for(config, demo_speed, clock) as demo:
         sources = build_sources(config, demo.url if demo else "", clock)
         store = open_store(config, demo)
         try:
@@ -314,8 +319,11 @@ def open_engine(
 
 
 @contextmanager
-def demo_for(config: Config, speed: float = 1.0) -> Iterator[DemoRun | None]:
-    """For a demo config, the demo run to use: a running one, else one started here."""
+def demo_for(
+    config: Config, speed: float = 1.0, clock: Clock = utc_now
+) -> Iterator[DemoRun | None]:
+    """For a demo config, the demo run to use: a running one, else one started here on
+    *clock*."""
     if not config.is_demo:
         yield None
         return
@@ -324,5 +332,5 @@ def demo_for(config: Config, speed: float = 1.0) -> Iterator[DemoRun | None]:
         log.info("using the demo server at %s", running.url)
         yield running
         return
-    with demo_server(speed=speed) as (_server, run):
+    with demo_server(speed=speed, clock=clock) as (_server, run):
         yield run

@@ -1,12 +1,15 @@
 """The tray app composed for real: the demo team's server, the service on its home thread,
 the tray, the queue window and the notifier, on the offscreen platform.
 
-The demo runs 20 times faster (the scripted P2 arrives within 1.5 s; faster, the
-rotation's 14-day window holds so many shifts that parsing them slows every test); the
-waits are for real network results, with generous timeouts. Only the world outside the
-widgets is replaced (quitting the event loop, the file manager, whether a tray exists),
-and a notification's button is "pressed" by emitting the notifier's own signal, which is
-as far as the offscreen platform goes (tests/e2e press real ones under dunst).
+The whole app runs on one fake clock (`running_app(clock=...)`): the service, the demo
+team it starts and the widgets read it, and nothing waits for the demo's script to play
+out. The clock is held at the start (the two old tickets are open) until a test moves
+it one scenario minute on (`Running.play_script`): the scripted P2 and P1 arrive at the
+poll it asks for then, as new tickets. The waits are for real network results, with
+generous timeouts. Only the world outside the widgets is replaced (quitting the event
+loop, the file manager, whether a tray exists), and a notification's button is "pressed"
+by emitting the notifier's own signal, which is as far as the offscreen platform goes
+(tests/e2e press real ones under dunst).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from tests.clock import FakeClock
 from traysupport import app as tray_module
 from traysupport import paths
 from traysupport.config import Config, load_config
@@ -47,8 +51,18 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 SPEED = 20.0
+"""The demo's speed in the one test of the app as a process, on the real clock."""
 TIMEOUT_MS = 20_000
-"""For results that need the network and the demo script: generous, seldom reached."""
+"""For results that need the network: generous, seldom reached."""
+SCRIPT_MINUTE = timedelta(minutes=1)
+"""Far enough into the demo's script for its P2 (+30 s) and P1 (+45 s); too early for any
+teammate to move a ticket (+120 s on)."""
+
+
+def held_clock() -> FakeClock:
+    """A fake clock at the real now: the scheduler's timers count on the wall clock, so the
+    instants the service plans on its clock must not lie in the wall clock's past."""
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
 
 
 @dataclass
@@ -76,6 +90,8 @@ class Outside:
 class Running:
     app: tray_module.TrayApp
     alerts: list[Alert]
+    clock: FakeClock
+    played: bool = False
 
     @property
     def tickets(self) -> tuple[Ticket, ...]:
@@ -90,13 +106,25 @@ class Running:
         found: dict[str, Any] = next(t for t in reply.json()["tickets"] if t["id"] == ticket.id)
         return found
 
+    def play_script(self, qtbot: QtBot) -> None:
+        """Once the first poll is in, move the clock a scenario minute on and poll at once:
+        the scripted P2 and P1 arrive as new tickets (once per test)."""
+        if self.played:
+            return
+        qtbot.waitUntil(lambda: len(self.tickets) >= 2, timeout=TIMEOUT_MS)
+        assert Priority.P2 not in {t.priority for t in self.tickets}, "the script moved alone"
+        self.clock.now += SCRIPT_MINUTE
+        self.app.control.refresh_now()
+        self.played = True
+
 
 @contextmanager
 def started(outside: Outside, config: Config | None = None) -> Iterator[Running]:
     alerts: list[Alert] = []
-    with tray_module.running_app(config or Config(), hooks=outside.hooks(), speed=SPEED) as app:
+    clock = held_clock()
+    with tray_module.running_app(config or Config(), hooks=outside.hooks(), clock=clock) as app:
         app.listener.alerts_published.connect(alerts.extend)
-        yield Running(app, alerts)
+        yield Running(app, alerts, clock)
 
 
 @pytest.fixture
@@ -128,6 +156,8 @@ def ticket_alert(run: Running, priority: Priority) -> tuple[Alert, Ticket]:
 
 
 def wait_for_ticket_alert(qtbot: QtBot, run: Running, priority: Priority) -> tuple[Alert, Ticket]:
+    run.play_script(qtbot)
+
     def arrived() -> bool:
         try:
             ticket_alert(run, priority)
@@ -144,6 +174,7 @@ def wait_for_ticket_alert(qtbot: QtBot, run: Running, priority: Priority) -> tup
 
 def test_the_demo_team_reaches_the_tray_and_the_window(qtbot: QtBot, running: Running) -> None:
     app = running.app
+    running.play_script(qtbot)
     qtbot.waitUntil(
         lambda: Priority.P2 in {t.priority for t in running.tickets}, timeout=TIMEOUT_MS
     )
@@ -185,9 +216,7 @@ def test_snooze_on_a_notification_snoozes_the_ticket(qtbot: QtBot, running: Runn
     alert, ticket = wait_for_ticket_alert(qtbot, running, Priority.P2)
     running.app.notifier.action_invoked.emit(alert.key, AlertAction.SNOOZE.value)
     snoozed = dict(running.app.control.state().settings.snoozed)  # shown at once
-    assert ticket.ref in snoozed
-    minutes = (snoozed[ticket.ref] - datetime.now(UTC)).total_seconds() / 60
-    assert 29 < minutes <= 30
+    assert snoozed[ticket.ref] == running.clock() + timedelta(minutes=30)  # the app's clock
 
     def kept() -> bool:  # by the service, on its home thread
         latest = running.app.listener.latest
@@ -267,7 +296,9 @@ def test_a_second_launch_brings_the_window_forward(qtbot: QtBot, outside: Outsid
     assert first.acquire()
     try:
         hooks = outside.hooks()
-        with tray_module.running_app(Config(), hooks=hooks, speed=SPEED, instance=first) as app:
+        with tray_module.running_app(
+            Config(), hooks=hooks, instance=first, clock=held_clock()
+        ) as app:
             assert not app.window.isVisible()
             assert not SingleInstance().acquire()
             qtbot.waitUntil(app.window.isVisible, timeout=TIMEOUT_MS)
@@ -295,7 +326,8 @@ def test_after_sleep_the_app_polls_at_once(
 def test_the_starting_icon_waits_for_the_engine_then_the_app_takes_it_over(
     qtbot: QtBot, outside: Outside
 ) -> None:
-    starting = tray_module.show_starting_tray(outside.hooks())
+    clock = held_clock()
+    starting = tray_module.show_starting_tray(outside.hooks(), clock)
     icon = starting.icon
     assert icon.tray.isVisible()
     assert icon.tray.toolTip() == tray_module.STARTING_TOOLTIP
@@ -305,7 +337,7 @@ def test_the_starting_icon_waits_for_the_engine_then_the_app_takes_it_over(
     starting.control.refresh_now()  # nothing to refresh yet: not an error
     config = Config()
     with tray_module.running_app(
-        config, hooks=outside.hooks(), speed=SPEED, starting=starting
+        config, hooks=outside.hooks(), starting=starting, clock=clock
     ) as app:
         assert app.tray is icon  # the same icon: it never leaves the panel
         assert app.control is starting.control
