@@ -91,7 +91,7 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
     from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
 
     from traysupport import runtime  # noqa: PLC0415
-    from traysupport.home import DaemonJobs  # noqa: PLC0415
+    from traysupport.home import DaemonJobs, stop_scheduler  # noqa: PLC0415
     from traysupport.service import HomeLoop  # noqa: PLC0415
 
     config = _config(args)
@@ -113,7 +113,7 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
             try:
                 yield _Session(engine, loop, listener)
             finally:
-                scheduler.shutdown(wait=False)
+                stop_scheduler(scheduler)  # not shutdown alone: see there
     except runtime.SetupError as error:
         raise CliError(f"{_config_name(args)}: {error}", EXIT_USAGE) from error
 

@@ -107,6 +107,22 @@ class DaemonJobs(BaseExecutor):  # type: ignore[misc]
             self.join(None)
 
 
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop *scheduler* without waiting for its jobs; a no-op when it is not running.
+
+    Not `shutdown` alone: it marks the scheduler stopped before taking the job stores'
+    lock, so a one-off job being handed out then (a poll asked for at once, a send) is
+    looked for among the jobs not yet added, and `JobLookupError` kills the scheduler's
+    thread with a traceback on stderr. Paused, that round finishes as usual; emptying the
+    stores waits for it (their lock) and leaves no later round anything to hand out.
+    """
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    scheduler.remove_all_jobs()
+    scheduler.shutdown(wait=False)
+
+
 class ServiceHome:
     """The engine built, run and closed on its own thread; thread-safe to drive.
 
@@ -219,8 +235,7 @@ class ServiceHome:
                 try:
                     self._loop.run(until=self._stopping)
                 finally:
-                    if self.scheduler.running:
-                        self.scheduler.shutdown(wait=False)
+                    stop_scheduler(self.scheduler)
         except Exception as error:  # the build failed (SetupError, StoreError...): say so
             if self._built.is_set():  # closing failed: the app is going anyway
                 log.exception("closing the engine failed")
