@@ -1,9 +1,10 @@
 """The command line end to end: `python -m traysupport` as a subprocess, as a user runs it.
 
-Each test keeps its files under its own TRAYSUPPORT_HOME. The actions run against a
-`traysupport demo-server` subprocess (found by the CLI through its runtime file, as in
-the README), at speed 20 so the scripted P2 and P1 are there within seconds. No
-traceback may reach stderr, whatever the outcome.
+Each test keeps its files under its own TRAYSUPPORT_HOME. The actions run against a demo
+team served in the test process on a fake clock held one scenario minute in, so the
+scripted P2 and P1 are there at once and no test waits for the script; the CLI finds it
+through its runtime file, as it finds a `traysupport demo-server` (which one test runs
+as the README does). No traceback may reach stderr, whatever the outcome.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from traysupport import __version__
+from tests.clock import FakeClock
+from traysupport import __version__, runtime
 from traysupport.demo import TEAM
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -34,6 +35,8 @@ TIMEOUT = 60
 EXIT_FAILED, EXIT_USAGE = 1, 2
 SLA_STATES = {"ok", "warning", "breached", "none"}
 PRIORITIES = {"P1", "P2", "P3", "P4"}
+SCRIPT_MINUTE = timedelta(minutes=1)
+"""Past the demo's scripted P2 (+30 s) and P1 (+45 s), before any teammate moves (+120 s)."""
 
 
 @dataclass(frozen=True)
@@ -192,24 +195,15 @@ def test_doctor_finishes_its_checks_when_the_team_api_refuses_the_token(
     httpserver.check_assertions()
 
 
-# --- against a running demo server -----------------------------------------------------------
+# --- the demo-server command -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DemoRun:
-    home: Path
-    url: str
-    first_status: dict[str, Any]
-    """`status --demo --json` once the scripted tickets are in, before any test acts."""
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
-    """`traysupport demo-server` running, with the scripted P2 and P1 in its queue."""
-    home = tmp_path_factory.mktemp("home")
+def test_the_demo_server_command_serves_until_ctrl_c_and_the_cli_finds_it(tmp_path: Path) -> None:
+    """`traysupport demo-server` as in the README: it says where it serves, serves the demo
+    team, publishes itself for `--demo` commands, and ends cleanly on Ctrl-C."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "traysupport", "demo-server", "--port", "0", "--speed", "20"],
-        env=environment(home),
+        [sys.executable, "-m", "traysupport", "demo-server", "--port", "0"],
+        env=environment(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -221,21 +215,45 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
         line = server.stdout.readline()
     finally:
         watchdog.cancel()
-    found = re.search(r"Demo team API at (http://127\.0\.0\.1:\d+/api/v1)", line)
-    assert found is not None, f"no URL in {line!r}"
-    url = found[1]
-    deadline = time.monotonic() + 15
-    while len(requests.get(f"{url}/tickets", timeout=5).json()["tickets"]) < 4:
-        assert time.monotonic() < deadline, "the scripted P2 and P1 never arrived"
-        time.sleep(0.05)
     try:
-        yield DemoRun(home, url, status(home))
+        found = re.search(r"Demo team API at (http://127\.0\.0\.1:\d+/api/v1)", line)
+        assert found is not None, f"no URL in {line!r}"
+        served = requests.get(f"{found[1]}/tickets", timeout=5).json()["tickets"]
+        assert {t["key"] for t in served} >= {"DEMO-1001", "DEMO-1002"}  # the two old ones
+        assert status(tmp_path)["tickets"][0]["url"].startswith(found[1].removesuffix("/api/v1"))
     finally:
         server.send_signal(signal.SIGINT)
         _, err = server.communicate(timeout=10)
-        assert "Traceback" not in err, err
-        assert server.returncode == 0, (server.returncode, err)
-        assert not (home / "run" / "demo-server.json").exists(), "it left its runtime file"
+    assert "Traceback" not in err, err
+    assert server.returncode == 0, (server.returncode, err)
+    assert not (tmp_path / "run" / "demo-server.json").exists(), "it left its runtime file"
+
+
+# --- against a running demo server -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    home: Path
+    url: str
+    first_status: dict[str, Any]
+    """`status --demo --json` with the scripted tickets in, before any test acts."""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    """The demo team served in this process on a fake clock held one scenario minute in
+    (DEMO-1001..1004 open, the scripted P2 and P1 among them, and nothing moves), published
+    under the home the CLI runs with, as `traysupport demo-server` publishes it."""
+    home = tmp_path_factory.mktemp("home")
+    now = datetime.now(UTC).replace(microsecond=0)  # the CLI's SLA maths use the real clock
+    clock = FakeClock(now - SCRIPT_MINUTE)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TRAYSUPPORT_HOME", str(home))
+        with runtime.demo_server(clock=clock) as (server, _run):
+            clock.now = now
+            yield DemoRun(home, server.url, status(home))
+    assert not (home / "run" / "demo-server.json").exists()
 
 
 def test_status_json_has_the_documented_shape_and_sorts_by_sla_time_left(demo: DemoRun) -> None:
