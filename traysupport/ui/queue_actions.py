@@ -1,12 +1,14 @@
 """The queue window's action bar: its actions, their keys and buttons, and when each applies.
 
 An action is enabled only when it would do something to the selection: acknowledge
-needs a ticket that is neither acknowledged nor already waiting in the outbox, retry a
-selected failed action, open a ticket with a web link.
+needs a ticket that is neither acknowledged nor already waiting in the outbox, retry and
+dismiss a selected failed action, open a ticket with a web link. Retry and Dismiss show
+only while a listed ticket has a failed action (the others are in `queue_not_sent`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
@@ -15,9 +17,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from traysupport.core.model import Ticket
-from traysupport.service import ServiceState
+from traysupport.service import ActionError, ServiceState
 from traysupport.store import OutboxEntry, OutboxState
 from traysupport.ui.queue_model import QueueFilter, QueueModel
+
+log = logging.getLogger(__name__)
 
 SNOOZE_FOR = timedelta(minutes=30)
 WEB_SCHEMES = ("http", "https")
@@ -37,6 +41,7 @@ class ActionBar:
         open_: Slot,
         snooze: Slot,
         retry: Slot,
+        dismiss: Slot,
         refresh: Slot,
     ) -> None:
         self._window = window
@@ -55,6 +60,12 @@ class ActionBar:
         self.retry = self._action(
             "Retry", retry, ("Ctrl+R",), "Send the failed actions again (Ctrl+R)"
         )
+        self.dismiss = self._action(
+            "Dismiss",
+            dismiss,
+            ("Ctrl+D",),
+            "Drop the failed actions: they will not be sent (Ctrl+D)",
+        )
         self.hide = self._action("Hide", window.hide, ("Esc",), "Hide the window (Esc)")
         self.refresh = self._action("Refresh", refresh, ("F5",), "Ask every source now (F5)")
         self.layout = QHBoxLayout()
@@ -63,6 +74,8 @@ class ActionBar:
         self.layout.addStretch(1)
         self.retry_button = _button(self.retry, window)
         self.layout.addWidget(self.retry_button)
+        self.dismiss_button = _button(self.dismiss, window)
+        self.layout.addWidget(self.dismiss_button)
 
     def _action(self, text: str, slot: Slot, keys: Iterable[str], tip: str) -> QAction:
         action = QAction(text, self._window)  # parented: PySide6 collects parentless actions
@@ -78,8 +91,10 @@ class ActionBar:
         model: QueueModel,
         tickets: list[Ticket],
         entries: list[OutboxEntry | None],
+        unlisted: int = 0,
     ) -> None:
-        """Enable what applies to the selected *tickets* (their outbox *entries* in step)."""
+        """Enable what applies to the selected *tickets* (their outbox *entries* in step);
+        *unlisted* failed actions have no ticket in the queue, so no row to select."""
         pending = {(e.action.source, e.action.ticket_id) for e in entries if e is not None}
         self.acknowledge.setEnabled(
             any(not t.acknowledged and (t.source, t.id) not in pending for t in tickets)
@@ -89,7 +104,10 @@ class ActionBar:
         self.snooze.setEnabled(bool(tickets))
         failed = [e for e in entries if e is not None and e.state is OutboxState.FAILED]
         self.retry.setEnabled(bool(failed))
-        self.retry_button.setVisible(any(e.state is OutboxState.FAILED for e in state.outbox))
+        self.dismiss.setEnabled(bool(failed))
+        listed = sum(e.state is OutboxState.FAILED for e in state.outbox) > unlisted
+        self.retry_button.setVisible(listed)
+        self.dismiss_button.setVisible(listed)
 
 
 def _button(action: QAction, parent: QWidget) -> QPushButton:
@@ -109,3 +127,17 @@ def web_url(ticket: Ticket) -> QUrl | None:
     if url.isValid() and url.scheme().lower() in WEB_SCHEMES and url.host():
         return url
     return None
+
+
+def each_action(verb: str, ids: Iterable[str], act: Callable[[str], object]) -> str:
+    """Apply *act* to each action id; what went wrong as one line for the user, or ""."""
+    problems = []
+    for action_id in ids:
+        try:
+            act(action_id)
+        except ActionError as error:  # starting or quitting: the message says
+            problems.append(str(error))
+        except Exception as error:  # a bug: say so, keep the window alive
+            log.exception("could not %s action %s", verb, action_id)
+            problems.append(str(error))
+    return f"Could not {verb}: " + "; ".join(dict.fromkeys(problems)) if problems else ""

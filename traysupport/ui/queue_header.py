@@ -88,26 +88,36 @@ def plain_label(
     return label
 
 
-def banner(kind: str) -> tuple[QFrame, QLabel]:
-    """A hidden coloured strip ("demo" or "stale") and the label that carries its text."""
+_BANNER_COLOURS = {
+    "demo": ("#e8f0fe", "#aecbfa", "#174ea6"),
+    "stale": ("#fff4d6", "#f0c36d", "#5c3b00"),
+    "failed": ("#fde4e1", "#f28b82", "#8c1d18"),
+}
+"""Background, border and ink of each kind of banner: fixed, readable in light and dark."""
+
+
+def banner_frame(kind: str) -> QFrame:
+    """A hidden, empty coloured strip ("demo", "stale" or "failed"), without a layout."""
     frame = QFrame()
     frame.setObjectName(f"{kind}-banner")
-    colours = {
-        "demo": ("#e8f0fe", "#aecbfa", "#174ea6"),
-        "stale": ("#fff4d6", "#f0c36d", "#5c3b00"),
-    }
-    back, border, ink = colours[kind]
+    back, border, ink = _BANNER_COLOURS[kind]
     name = f"QFrame#{kind}-banner"
     frame.setStyleSheet(
         f"{name} {{ background: {back}; border: 1px solid {border}; border-radius: 4px; }}"
         f" {name} QLabel {{ color: {ink}; }}"
     )
+    frame.hide()
+    return frame
+
+
+def banner(kind: str) -> tuple[QFrame, QLabel]:
+    """A hidden coloured strip (see `banner_frame`) and the label that carries its text."""
+    frame = banner_frame(kind)
     layout = QHBoxLayout(frame)
     layout.setContentsMargins(8, 4, 8, 4)
     label = plain_label(parent=frame)
     label.setWordWrap(True)
     layout.addWidget(label, 1)
-    frame.hide()
     return frame, label
 
 

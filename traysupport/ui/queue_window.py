@@ -4,9 +4,11 @@ It is a normal small top-level window rather than a frameless popup: every windo
 manager gives it focus, it can be moved and resized, and Esc (or closing it) only hides
 it. The clock ticks once a second while it is shown and not at all while it is hidden.
 
-Its parts live beside it: the header (`queue_header`), the table and filter bar
-(`queue_table`), the action bar (`queue_actions`) and its memory (`queue_memory`);
-this module puts them together, feeds them and runs the actions.
+Its parts live beside it: the header (`queue_header`), the banner of failed actions
+of tickets it does not list (`queue_not_sent`), the table and filter bar
+(`queue_table`), the action bar (`queue_actions`), its memory (`queue_memory`) and
+where it opens (`placement`); this module puts them together, feeds them and runs the
+actions.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
@@ -32,8 +34,9 @@ from traysupport.core.model import Ticket
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.store import OutboxState
 from traysupport.ui.handover_dialog import HandoverDialog
+from traysupport.ui.placement import place_near
 from traysupport.ui.ports import SupportControl
-from traysupport.ui.queue_actions import SNOOZE_FOR, WEB_SCHEMES, ActionBar, web_url
+from traysupport.ui.queue_actions import SNOOZE_FOR, WEB_SCHEMES, ActionBar, each_action, web_url
 from traysupport.ui.queue_header import (
     DutyHeader,
     banner,
@@ -44,6 +47,7 @@ from traysupport.ui.queue_header import (
 )
 from traysupport.ui.queue_memory import DEFAULT_SIZE, STATE_FILE_NAME, load_view, save_view
 from traysupport.ui.queue_model import ChangeMarks, QueueFilter, QueueModel, Rows
+from traysupport.ui.queue_not_sent import NotSentBanner
 from traysupport.ui.queue_table import (
     EMPTY_TEXT,
     FILTER_LABELS,
@@ -76,29 +80,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_EDGE = 12
-"""Gap in pixels between the window and the tray icon or the screen's edge."""
-
 UrlOpener = Callable[[QUrl], Any]
-
-
-def place_near(size: QSize, anchor: QRect | None, available: QRect) -> QPoint:
-    """Where a window of *size* goes: beside the tray icon *anchor*, else bottom-right.
-
-    Beside means above an icon in the lower half of the screen and below one in the
-    upper half, its edge aligned with the icon's; always inside *available*.
-    """
-    if anchor is not None and anchor.isValid():
-        right_side = anchor.center().x() >= available.center().x()
-        x = anchor.right() + 1 - size.width() if right_side else anchor.left()
-        lower_half = anchor.center().y() >= available.center().y()
-        y = anchor.top() - _EDGE - size.height() if lower_half else anchor.bottom() + 1 + _EDGE
-    else:
-        x = available.right() + 1 - _EDGE - size.width()
-        y = available.bottom() + 1 - _EDGE - size.height()
-    x = max(available.left(), min(x, available.right() + 1 - size.width()))
-    y = max(available.top(), min(y, available.bottom() + 1 - size.height()))
-    return QPoint(x, y)
 
 
 class QueueWindow(QWidget):
@@ -148,6 +130,8 @@ class QueueWindow(QWidget):
         self.demo_banner = self._build_demo_banner()
         root.addWidget(self.demo_banner)
         root.addWidget(self.stale_banner)
+        self.not_sent = NotSentBanner(self, self._dismiss_not_sent)
+        root.addWidget(self.not_sent.frame)
         self.filters = FilterBar(self, self.set_filter)
         self.filter_group, self.filter_buttons = self.filters.group, self.filters.buttons
         self.count_label = self.filters.count_label
@@ -167,12 +151,15 @@ class QueueWindow(QWidget):
             open_=self.open_selected,
             snooze=self.snooze_selected,
             retry=self.retry_selected,
+            dismiss=self.dismiss_selected,
             refresh=self._control.refresh_now,
         )
         bar = self.actions_bar
         self.acknowledge_action, self.handover_action = bar.acknowledge, bar.handover
         self.open_action, self.snooze_action = bar.open, bar.snooze
         self.retry_action, self.retry_button = bar.retry, bar.retry_button
+        self.dismiss_action, self.dismiss_button = bar.dismiss, bar.dismiss_button
+        self.not_sent.fallback_focus = self.table
         self.hide_action, self.refresh_action = bar.hide, bar.refresh
         root.addLayout(bar.layout)
 
@@ -208,6 +195,7 @@ class QueueWindow(QWidget):
         self.table.verticalScrollBar().setValue(scrolled)
         self.filters.show_counts(self.model)
         self.header.show(self._state, now)
+        self.not_sent.show(state)
         self._update_actions()
         if self.handover_dialog is not None:
             self.handover_dialog.set_state(state)
@@ -267,6 +255,7 @@ class QueueWindow(QWidget):
             ticket = self.model.ticket_at(rows[0])
             self._notify(
                 f"{ticket.key}: {entry.last_error} — press Retry (Ctrl+R) to send it again"
+                " or Dismiss (Ctrl+D) to drop it"
             )
         else:
             self._notify("")
@@ -274,7 +263,8 @@ class QueueWindow(QWidget):
 
     def _update_actions(self) -> None:
         entries = [self.model.entry_at(r) for r in self.selected_rows()]
-        self.actions_bar.update(self._state, self.model, self.selected_tickets(), entries)
+        tickets, unlisted = self.selected_tickets(), self.not_sent.count
+        self.actions_bar.update(self._state, self.model, tickets, entries, unlisted)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -312,10 +302,26 @@ class QueueWindow(QWidget):
 
     def retry_selected(self) -> None:
         """Send the selected rows' failed actions again."""
-        for entry in (self.model.entry_at(r) for r in self.selected_rows()):
-            if entry is not None and entry.state is OutboxState.FAILED:
-                self._control.retry(entry.id)
+        self._on_failed("retry", self._control.retry, self._failed_selected())
+
+    def dismiss_selected(self) -> None:
+        """Drop the selected rows' failed actions: they will not be sent."""
+        self._on_failed("dismiss", self._control.dismiss, self._failed_selected())
+
+    def _dismiss_not_sent(self, action_id: str) -> None:
+        """Drop a failed action of a ticket the queue does not list (its banner line)."""
+        self._on_failed("dismiss", self._control.dismiss, [action_id])
+
+    def _failed_selected(self) -> list[str]:
+        entries = (self.model.entry_at(r) for r in self.selected_rows())
+        return [e.id for e in entries if e is not None and e.state is OutboxState.FAILED]
+
+    def _on_failed(self, verb: str, act: Callable[[str], object], ids: list[str]) -> None:
+        """Apply *act* to each failed action in *ids*, then show the new state."""
+        problem = each_action(verb, ids, act)
         self.set_state(self._control.state())
+        if problem:  # after set_state, whose new selection clears the line
+            self._notify(problem)
 
     def open_selected(self) -> None:
         """Open the selected tickets' pages; only http and https links are followed."""
