@@ -289,6 +289,9 @@ class StaticControl:
     def retry(self, action_id: str) -> None:
         raise NotImplementedError
 
+    def dismiss(self, action_id: str) -> None:
+        raise NotImplementedError
+
     def pause(self, until: datetime | None) -> None:
         raise NotImplementedError
 
