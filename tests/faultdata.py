@@ -99,13 +99,15 @@ def tickets(now: datetime, site: str) -> list[Json]:
 
 
 def hostile_people() -> list[Json]:
-    """People whose ids, names and emails are hostile, then one sound person."""
-    people = [{"id": text, "name": text, "email": text} for text in HOSTILE_TEXT.values()]
-    return [*people, dict(ME)]
+    """People whose ids, names and emails are hostile, broken ones, then the sound people."""
+    people: list[Json] = [{"id": t, "name": t, "email": t} for t in HOSTILE_TEXT.values()]
+    people += [{"id": f"name-{key}", "name": t, "email": t} for key, t in HOSTILE_TEXT.items()]
+    people += [{"id": "no-name"}, {"name": "No Id"}, {"id": 7, "name": "Number"}]
+    return [*people, *(dict(person) for person in PEOPLE)]
 
 
 def hostile_shifts(now: datetime) -> list[Json]:
-    """Shifts with hostile person ids and out-of-range times, then the sound ones."""
+    """Shifts with hostile person ids, rotation names and times, broken ones, then the sound."""
     sound = shifts(now)
     start, end = sound[0]["start"], sound[0]["end"]
     bad = [{"person_id": text, "start": start, "end": end} for text in HOSTILE_TEXT.values()]
@@ -113,6 +115,14 @@ def hostile_shifts(now: datetime) -> list[Json]:
         {"person_id": "alice", "start": t, "end": "9999-12-31T23:59:59Z"} for t in HOSTILE_TIMES
     ]
     bad += [{"person_id": "alice", "start": start, "end": t} for t in HOSTILE_TIMES]
+    bad += [{**sound[0], "rotation": text} for text in HOSTILE_TEXT.values()]
+    bad += [
+        {"person_id": "alice", "start": start},  # no end
+        {"start": start, "end": end},  # no one
+        {"person_id": "alice", "start": end, "end": start},  # ends before it starts
+        {"person_id": "alice", "start": "tomorrow", "end": end},
+        {**sound[0], "role": "boss"},
+    ]
     return [*bad, *sound]
 
 

@@ -1,36 +1,44 @@
-"""The provider contract: what every queue provider's tests hold it to, whatever its API.
+"""The provider contract: what every provider's tests hold it to, whatever its API or role.
 
-A provider's test module plugs in with a small `ProviderHarness` (how to start a
-misbehaving server for it, build the provider against that server's URL and a token,
-which endpoints its reads and writes use, a ticket to write to, a recipient) and a
-subclass of `ProviderContract` named ``Test...``:
+A provider's test module fills in a `ProviderHarness` (how to start a misbehaving server
+for it and build the provider against that server's URL and a token) with a part per
+role it serves: a `QueueHarness` (which endpoints its ticket reads and writes use, a
+ticket to write to...) and/or a `RotationHarness` (which endpoints `fetch_people` and
+`fetch_shifts` use, the people and shifts the sound server has). Then it subclasses the
+contract of each role, named ``Test...``:
 
-    class TestTeamApiContract(ProviderContract):
-        harness = ProviderHarness(...)
+    class TestTeamApiContract(QueueContract, RotationContract):
+        harness = ProviderHarness(start=..., build=..., queue=QueueHarness(...),
+                                  rotation=RotationHarness(...))
 
-Then for every case of tests/faultcases.py the contract checks that a read and a write
-raise the documented `SourceError` type (or succeed), with a message that names the
-source, gives a fix and never shows the token; that hostile text reaches the app only as
-clean strings; that a repeated write with the same idempotency key changes nothing more
-on the server; that a hung server is given up on within a bound; and that paging
-returns every ticket once. Limits are tight (`CONTRACT_LIMITS`), so the whole contract
-runs in seconds per provider.
+    class TestIcsContract(RotationContract):      # a rotation-only provider
+        harness = ProviderHarness(start=..., build=..., rotation=RotationHarness(...))
+
+`QueueContract` (tests/sources/contract_queue.py) checks reads of tickets, writes,
+idempotency, hangs and paging; `RotationContract` (tests/sources/contract_rotation.py)
+checks reads of people and shifts: for every case of tests/faultcases.py the documented
+`SourceError` type (the same mapping as a read of tickets) naming the source, with a
+fix, never the token; hostile text clean; a bad item skipped, never the whole answer;
+hangs bounded; every person and shift of the sound server back once, across pages. A
+rotation-only provider is never asked for tickets or writes. Limits are tight
+(`CONTRACT_LIMITS`), so the whole contract runs in seconds per provider.
 """
 
 from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar, NamedTuple, Protocol
 
 import pytest
 
 from tests.faultcases import FAULT_CASES, FaultCase
 from tests.faultserver import Fault, Write
-from traysupport.core.model import Person, Ticket
-from traysupport.sources.base import QueueSource, SourceError, UnavailableError
+from traysupport.core.model import Person
+from traysupport.sources.base import SourceError
 from traysupport.sources.http import HttpLimits
 
 CONTRACT_TOKEN = "contract-token-Zq4v-never-shown"
@@ -83,22 +91,32 @@ class ContractServer(Protocol):
         ...
 
 
-class ContractProvider(QueueSource, Protocol):
-    """A queue provider the contract can build and close."""
+class ContractProvider(Protocol):
+    """A provider the contract can build and close; each role's contract checks the rest."""
 
     def close(self) -> None:
         """Close its connections."""
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderHarness:
-    """How the contract drives one provider; a provider's test module fills one in."""
+class ShiftKey(NamedTuple):
+    """What identifies a shift across providers: who, from when, until when (UTC)."""
 
-    start: Callable[[str, int], ContractServer]
-    """(token, page size) -> a started server wanting that token."""
-    build: Callable[[str, str, str, HttpLimits], ContractProvider]
-    """(source name, base URL, token, limits) -> the provider."""
+    person_id: str
+    start: datetime
+    end: datetime
+
+
+def around_now(_server: ContractServer) -> tuple[datetime, datetime]:
+    """A day behind to a week ahead of now: where a sound server's shifts are."""
+    now = datetime.now(UTC)
+    return now - timedelta(days=1), now + timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueHarness:
+    """The queue side of a provider, for `QueueContract`."""
+
     read_endpoints: tuple[str, ...]
     """The server endpoints `fetch_tickets` uses; a fault case switches them all."""
     write_endpoints: tuple[str, ...]
@@ -113,6 +131,38 @@ class ProviderHarness:
     """Who a ticket is handed over to."""
     state: Callable[[ContractServer, str], object]
     """The server's state of a ticket, to see that a repeated write changed nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class RotationHarness:
+    """The rotation side of a provider, for `RotationContract`."""
+
+    people_endpoints: tuple[str, ...]
+    """The server endpoints `fetch_people` uses; a fault case switches them all."""
+    shift_endpoints: tuple[str, ...]
+    """The server endpoints `fetch_shifts` uses."""
+    person_ids: frozenset[str]
+    """Every person id the sound server has."""
+    shifts: Callable[[ContractServer], frozenset[ShiftKey]]
+    """Every shift the sound server has in `window`."""
+    paged_endpoints: tuple[str, ...] = ()
+    """Endpoints that page (at the contract's page size 1, more than one request each)."""
+    window: Callable[[ContractServer], tuple[datetime, datetime]] = around_now
+    """(since, until) to ask `fetch_shifts` for."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderHarness:
+    """How the contract drives one provider; a provider's test module fills one in."""
+
+    start: Callable[[str, int], ContractServer]
+    """(token, page size) -> a started server wanting that token."""
+    build: Callable[[str, str, str, HttpLimits], ContractProvider]
+    """(source name, base URL, token, limits) -> the provider."""
+    queue: QueueHarness | None = None
+    """Its queue side; None for a rotation-only provider."""
+    rotation: RotationHarness | None = None
+    """Its rotation side; None for a queue-only provider."""
 
 
 def within(seconds: float, call: Callable[[], object]) -> BaseException | object:
@@ -145,28 +195,34 @@ def assert_told_well(outcome: object, expected: type[SourceError], source: str) 
         assert CONTRACT_TOKEN not in text
 
 
-def assert_clean(tickets: list[Ticket]) -> None:
-    """Every string a ticket shows is encodable, without control or direction characters."""
-    for ticket in tickets:
-        texts = [ticket.id, ticket.key, ticket.title, ticket.url, ticket.source]
-        if ticket.assignee is not None:
-            texts += [ticket.assignee.id, ticket.assignee.name, ticket.assignee.email]
-        for text in texts:
-            text.encode("utf-8")  # no lone surrogates
-            assert not any(unicodedata.category(c) == "Cc" or c in BIDI for c in text), text
+def assert_clean_texts(texts: Iterable[str]) -> None:
+    """Every string is encodable, without control or direction characters."""
+    for text in texts:
+        text.encode("utf-8")  # no lone surrogates
+        assert not any(unicodedata.category(c) == "Cc" or c in BIDI for c in text), text
 
 
-def _ids(cases: tuple[FaultCase, ...]) -> list[str]:
-    return [case.id for case in cases]
+def person_texts(person: Person | None) -> list[str]:
+    """What a person shows: id, name, email."""
+    return [] if person is None else [person.id, person.name, person.email]
 
 
-class ProviderContract:
-    """Subclass as ``Test<Provider>Contract`` with `harness` set; pytest runs every check."""
+class ContractBase:
+    """What both role contracts share: the server fixture, switching, the fault cases."""
 
     harness: ClassVar[ProviderHarness]
     source_name: ClassVar[str] = "contract"
     page_size: ClassVar[int] = 50
-    """Large enough that the fault cases meet one page; the paging check uses its own."""
+    """Large enough that the fault cases meet one page; the paging checks use 1."""
+    fault_cases: ClassVar[tuple[FaultCase, ...]] = FAULT_CASES
+    """The cases every ``case`` check runs: all of them for a provider (only the contract's
+    own tests narrow them)."""
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Run every check taking ``case`` once per fault case of this contract."""
+        if "case" in metafunc.fixturenames:
+            cases = self.fault_cases
+            metafunc.parametrize("case", cases, ids=[case.id for case in cases])
 
     @pytest.fixture
     def server(self) -> Iterator[ContractServer]:
@@ -177,99 +233,11 @@ class ProviderContract:
         finally:
             started.stop()
 
-    @pytest.fixture
-    def provider(self, server: ContractServer) -> Iterator[ContractProvider]:
+    def build(self, server: ContractServer) -> ContractProvider:
         """The provider built against *server* with `CONTRACT_LIMITS`."""
-        made = self.harness.build(self.source_name, server.url, CONTRACT_TOKEN, CONTRACT_LIMITS)
-        try:
-            yield made
-        finally:
-            made.close()
+        return self.harness.build(self.source_name, server.url, CONTRACT_TOKEN, CONTRACT_LIMITS)
 
-    def _switch(self, server: ContractServer, endpoints: tuple[str, ...], fault: Fault) -> None:
+    def switch(self, server: ContractServer, endpoints: tuple[str, ...], fault: Fault) -> None:
+        """Answer every one of *endpoints* with *fault*."""
         for endpoint in endpoints:
             server.set(endpoint, fault)
-
-    @pytest.mark.parametrize("case", FAULT_CASES, ids=_ids(FAULT_CASES))
-    def test_a_read_gives_the_documented_outcome(
-        self, server: ContractServer, provider: ContractProvider, case: FaultCase
-    ) -> None:
-        self._switch(server, self.harness.read_endpoints, case.fault)
-        outcome = within(BOUND_SECONDS, provider.fetch_tickets)
-        if case.read_error is None:
-            assert isinstance(outcome, list), outcome
-            assert_clean(outcome)
-        else:
-            assert_told_well(outcome, case.read_error, self.source_name)
-
-    @pytest.mark.parametrize("case", FAULT_CASES, ids=_ids(FAULT_CASES))
-    def test_a_write_gives_the_documented_outcome(
-        self, server: ContractServer, provider: ContractProvider, case: FaultCase
-    ) -> None:
-        self._switch(server, self.harness.write_endpoints, case.fault)
-        ticket = self.harness.ticket_id
-        outcome = within(BOUND_SECONDS, lambda: provider.acknowledge(ticket, self.harness.me, "k1"))
-        if case.write_error is None:
-            assert outcome is None, outcome
-        else:
-            assert_told_well(outcome, case.write_error, self.source_name)
-
-    def test_a_repeated_write_with_the_same_key_is_a_no_op(
-        self, server: ContractServer, provider: ContractProvider
-    ) -> None:
-        ticket, me, to = self.harness.ticket_id, self.harness.me, self.harness.recipient
-        provider.acknowledge(ticket, me, "ack-1")
-        acknowledged = self.harness.state(server, ticket)
-        provider.acknowledge(ticket, me, "ack-1")
-        assert self.harness.state(server, ticket) == acknowledged
-        provider.hand_over(ticket, to, "over to you", me, "hand-1")
-        handed = self.harness.state(server, ticket)
-        assert handed != acknowledged, "the hand-over changed nothing on the server"
-        provider.hand_over(ticket, to, "over to you", me, "hand-1")
-        assert self.harness.state(server, ticket) == handed
-        keys = [write.idempotency_key for write in server.writes]
-        assert keys == ["ack-1", "ack-1", "hand-1", "hand-1"]
-
-    def test_a_write_retried_after_a_lost_answer_is_applied_once(
-        self, server: ContractServer, provider: ContractProvider
-    ) -> None:
-        ticket, me, to = self.harness.ticket_id, self.harness.me, self.harness.recipient
-        for endpoint in self.harness.write_endpoints:
-            server.set(endpoint, Fault.reset(), times=1)
-        first = within(BOUND_SECONDS, lambda: provider.hand_over(ticket, to, "n", me, "h-1"))
-        assert first is None or isinstance(first, UnavailableError), first
-        provider.hand_over(ticket, to, "n", me, "h-1")
-        once = self.harness.state(server, ticket)
-        provider.hand_over(ticket, to, "n", me, "h-1")
-        assert self.harness.state(server, ticket) == once
-        assert {write.idempotency_key for write in server.writes} == {"h-1"}
-
-    @pytest.mark.parametrize("side", ["read", "write"])
-    def test_a_hung_server_is_given_up_on_within_a_bound(
-        self, server: ContractServer, provider: ContractProvider, side: str
-    ) -> None:
-        harness = self.harness
-        if side == "read":
-            self._switch(server, harness.read_endpoints, Fault.hang())
-            outcome = within(BOUND_SECONDS, provider.fetch_tickets)
-        else:
-            self._switch(server, harness.write_endpoints, Fault.hang())
-            outcome = within(
-                BOUND_SECONDS, lambda: provider.acknowledge(harness.ticket_id, harness.me, "k")
-            )
-        assert_told_well(outcome, UnavailableError, self.source_name)
-
-    def test_paging_returns_every_ticket_once(self) -> None:
-        harness = self.harness
-        paged = harness.start(CONTRACT_TOKEN, 1)  # one ticket a page: every page is followed
-        try:
-            provider = harness.build(self.source_name, paged.url, CONTRACT_TOKEN, CONTRACT_LIMITS)
-            try:
-                ids = [ticket.id for ticket in provider.fetch_tickets()]
-            finally:
-                provider.close()
-            pages = sum(paged.hits(endpoint) for endpoint in harness.read_endpoints)
-        finally:
-            paged.stop()
-        assert sorted(ids) == sorted(harness.ticket_ids)
-        assert pages >= len(harness.ticket_ids), "the server never paged"

@@ -1,8 +1,8 @@
-"""The team API held to the provider contract (tests/sources/contract.py).
+"""The team API held to the provider contract, both roles (tests/sources/contract.py).
 
 The harness runs the team API's misbehaving server (tests/faultserver.py) and builds the
-source through the provider's own `ProviderSpec`, as the app does; the contract does the
-rest.
+source through the provider's own `ProviderSpec`, as the app does; the queue and the
+rotation contracts do the rest. The team API pages tickets only (docs/team-api.md).
 """
 
 from __future__ import annotations
@@ -10,8 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from tests import faultdata
 from tests.faultserver import FaultServer
-from tests.sources.contract import ContractServer, ProviderContract, ProviderHarness
+from tests.sources.contract import (
+    ContractServer,
+    ProviderHarness,
+    QueueHarness,
+    RotationHarness,
+    ShiftKey,
+)
+from tests.sources.contract_queue import QueueContract
+from tests.sources.contract_rotation import RotationContract
 from traysupport.core.model import Person
 from traysupport.sources import teamapi
 from traysupport.sources.http import HttpClient, HttpLimits
@@ -36,12 +45,21 @@ def _state(server: ContractServer, ticket_id: str) -> object:
     return cast(FaultServer, server).ticket(ticket_id)
 
 
-class TestTeamApiContract(ProviderContract):
-    """Every check of the contract, against the team API."""
+def _shifts(server: ContractServer) -> frozenset[ShiftKey]:
+    """The sound server's shifts, read straight from its data."""
+    shifts = faultdata.shifts(cast(FaultServer, server).now)
+    return frozenset(
+        ShiftKey(
+            s["person_id"], datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"])
+        )
+        for s in shifts
+    )
 
-    harness = ProviderHarness(
-        start=_start,
-        build=_build,
+
+TEAM_API = ProviderHarness(
+    start=_start,
+    build=_build,
+    queue=QueueHarness(
         read_endpoints=("tickets",),
         write_endpoints=("acknowledge", "handover"),
         ticket_id="142",
@@ -49,4 +67,18 @@ class TestTeamApiContract(ProviderContract):
         me=Person("alice", "Alice Martin"),
         recipient=Person("bob", "Bob Okafor"),
         state=_state,
-    )
+    ),
+    rotation=RotationHarness(
+        people_endpoints=("people",),
+        shift_endpoints=("shifts",),
+        person_ids=frozenset(person["id"] for person in faultdata.PEOPLE),
+        shifts=_shifts,
+    ),
+)
+"""The team API serves both roles; a rotation-only provider leaves `queue` out."""
+
+
+class TestTeamApiContract(QueueContract, RotationContract):
+    """Every check of both contracts, against the team API."""
+
+    harness = TEAM_API
