@@ -27,11 +27,14 @@ from traysupport.sources.http import HttpClient, HttpLimits
 from traysupport.sources.provider import SourceContext
 
 
-def _start(token: str, page_size: int) -> ContractServer:
+def start_fault_server(token: str, page_size: int) -> ContractServer:
+    """The team API's misbehaving server, wanting *token*, paging tickets by *page_size*."""
     return FaultServer(token=token, page_size=page_size).start()
 
 
-def _build(name: str, url: str, token: str, limits: HttpLimits) -> teamapi.TeamApiSource:
+def build_team_api(name: str, url: str, token: str, limits: HttpLimits) -> teamapi.TeamApiSource:
+    """The team API source built through its spec, as the app does, with *limits*."""
+
     def http(base_url: str, *, auth: str | None = None, **kwargs: Any) -> HttpClient:
         return HttpClient(name, base_url, auth=auth, limits=limits, **kwargs)
 
@@ -57,8 +60,8 @@ def _shifts(server: ContractServer) -> frozenset[ShiftKey]:
 
 
 TEAM_API = ProviderHarness(
-    start=_start,
-    build=_build,
+    start=start_fault_server,
+    build=build_team_api,
     queue=QueueHarness(
         read_endpoints=("tickets",),
         write_endpoints=("acknowledge", "handover"),
