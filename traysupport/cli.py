@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from traysupport import runtime
     from traysupport.config import Config
     from traysupport.core.model import Alert, Ticket, UserAction
-    from traysupport.service import HomeLoop, ServiceState
+    from traysupport.service import Clock, HomeLoop, ServiceState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUEUED = 0, 1, 2, 75
 EXIT_NO_ANSWER = 69
@@ -79,6 +79,8 @@ class _Session:
     engine: runtime.Engine
     loop: HomeLoop
     listener: _Listener
+    clock: Clock
+    """The engine's clock: what the command shows and writes is timed by it too."""
 
 
 @contextmanager
@@ -86,14 +88,16 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
     """The engine on a background scheduler with a home loop on this thread.
 
     Only a session that prints alerts (`watch`) may show, and so record, alerts: a
-    one-shot command never consumes alerts it does not show.
+    one-shot command never consumes alerts it does not show. One clock, the real one,
+    times it all: the service, its sources, a demo team it starts, and the command.
     """
     from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
 
     from traysupport import runtime  # noqa: PLC0415
     from traysupport.home import DaemonJobs, stop_scheduler  # noqa: PLC0415
-    from traysupport.service import HomeLoop  # noqa: PLC0415
+    from traysupport.service import HomeLoop, utc_now  # noqa: PLC0415
 
+    clock: Clock = utc_now
     config = _config(args)
     # A thread per job, as the tray app: a pool's few workers, each held by a hung
     # source, would keep the other sources' polls waiting.
@@ -108,10 +112,11 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
             listener=listener,
             demo_speed=getattr(args, "speed", 1.0),
             notifies=print_alerts,
+            clock=clock,
         ) as engine:
             scheduler.start()
             try:
-                yield _Session(engine, loop, listener)
+                yield _Session(engine, loop, listener, clock)
             finally:
                 stop_scheduler(scheduler)  # not shutdown alone: see there
     except runtime.SetupError as error:
@@ -151,7 +156,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     with _session(args) as session:
         state = session.engine.service.poll_once(budget=STATUS_BUDGET_SECONDS)
-        now = datetime.now(UTC)
+        now = session.clock()
         demo = session.engine.config.is_demo
         if args.json:
             print(json_text(report.status_dict(state, now, demo)), flush=True)
@@ -184,7 +189,7 @@ def cmd_handover(args: argparse.Namespace) -> int:
             raise CliError("who you are on the team is not known; set `me` in the config")
         # The same text the handover dialog previews and writes: who, to whom, when, note.
         note = handover_note(
-            state.me, person, args.note or "", datetime.now(UTC), session.engine.config.ui.tz
+            state.me, person, args.note or "", session.clock(), session.engine.config.ui.tz
         )
         action = session.engine.service.hand_over(ticket, person, note)
         return _await_action(session, action, f"Handed {ticket.key} over to {person.name}")
