@@ -305,7 +305,9 @@ def test_connection_refused_is_unavailable_with_a_useful_message(sleeps: list[fl
     message = str(caught.value)
     assert f"127.0.0.1:{port} refused the connection" in message
     assert "Check your network or VPN" in message
-    assert len(sleeps) == 3
+    # Once more, for a server that is restarting; a server that is down refuses every
+    # time, and the poll comes back on its own schedule.
+    assert len(sleeps) == 1
 
 
 def test_read_timeout_is_unavailable(httpserver: HTTPServer, sleeps: list[float]) -> None:
@@ -561,7 +563,7 @@ def test_post_never_sent_is_retried_even_without_key(sleeps: list[float]) -> Non
     client = HttpClient("t", f"http://127.0.0.1:{closed_port()}", sleep=sleeps.append)
     with pytest.raises(UnavailableError, match="refused"):
         client.post_json("a", {}, confirm=confirmed)
-    assert len(sleeps) == 3
+    assert len(sleeps) == 1  # retried (it never left), once (refused: the server is down)
 
 
 def test_post_answer_that_is_not_json_does_not_confirm(

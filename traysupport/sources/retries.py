@@ -78,7 +78,10 @@ class Retries:
             seconds = min(self.limits.max_answer_seconds, budget.left())
             outcome = self._attempts.run(call, seconds)
             if isinstance(outcome, AttemptError):
-                if last or not outcome.retryable or not (call.retry_safe or outcome.never_sent):
+                spent = outcome.once and attempt >= 1
+                if last or spent or not outcome.retryable:
+                    raise outcome.error
+                if not (call.retry_safe or outcome.never_sent):
                     raise outcome.error
                 failure, reason = outcome.error, outcome.error.problem
                 delay = self._backoff(attempt)

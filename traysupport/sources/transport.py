@@ -107,11 +107,16 @@ class AttemptError(Exception):
     Never raised out of the client: its `error` is. It holds no traceback once caught.
     """
 
-    def __init__(self, error: SourceError, *, retryable: bool, never_sent: bool) -> None:
+    def __init__(
+        self, error: SourceError, *, retryable: bool, never_sent: bool, once: bool = False
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.retryable = retryable
         self.never_sent = never_sent
+        self.once = once
+        """Worth one more attempt, not more: the server is down or the name unknown now,
+        and the poll and the outbox come back on their own schedules."""
 
 
 def fatal(error: SourceError) -> AttemptError:
@@ -119,9 +124,10 @@ def fatal(error: SourceError) -> AttemptError:
     return AttemptError(error, retryable=False, never_sent=False)
 
 
-def retryable(source: str, problem: str, *, never_sent: bool) -> AttemptError:
-    """A failure another attempt may get past."""
-    return AttemptError(UnavailableError(source, problem), retryable=True, never_sent=never_sent)
+def retryable(source: str, problem: str, *, never_sent: bool, once: bool = False) -> AttemptError:
+    """A failure another attempt may get past (with *once*, one attempt at most)."""
+    error = UnavailableError(source, problem)
+    return AttemptError(error, retryable=True, never_sent=never_sent, once=once)
 
 
 def transport_failure(
@@ -148,10 +154,13 @@ def transport_failure(
         never_sent = _has(causes, NewConnectionError)
         if _has(causes, NameResolutionError):
             problem = f"cannot find the host {where} (check the URL, your network or VPN)"
-        elif _has(causes, ConnectionRefusedError):
+            return retryable(source, problem, never_sent=never_sent, once=True)
+        if _has(causes, ConnectionRefusedError):
+            # A server restarting refuses for a moment; one down refuses every time, and
+            # three backed-off retries would only hold up a status for seconds.
             problem = f"{where} refused the connection (is the server up, the port right?)"
-        else:
-            problem = f"the connection to {where} {'failed' if never_sent else 'broke off'}"
+            return retryable(source, problem, never_sent=never_sent, once=True)
+        problem = f"the connection to {where} {'failed' if never_sent else 'broke off'}"
         return retryable(source, problem, never_sent=never_sent)
     if isinstance(error, requests.exceptions.TooManyRedirects):
         return fatal(BadDataError(source, "the server redirects in a loop"))
