@@ -24,7 +24,7 @@ from tests.conftest import FAULT_TOKEN
 from tests.faultserver import Fault, FaultServer
 from tests.test_cli import Run, environment
 from tests.test_service import free_port
-from traysupport.cli import EXIT_INTERRUPTED, EXIT_NO_ANSWER, STATUS_BUDGET_SECONDS
+from traysupport.cli import EXIT_INTERRUPTED, EXIT_NO_ANSWER, STATUS_BUDGET_SECONDS, build_parser
 
 SIGNAL_BOUND = 2.0
 """Seconds a command may take to end after SIGTERM or Ctrl-C (the issue's promise)."""
@@ -106,15 +106,30 @@ def test_status_with_a_hanging_server_answers_within_its_budget_from_saved_data(
     fault_server.set("*", Fault.hang())
 
     began = time.monotonic()
-    run = cli(tmp_path, "status", "--config", str(config))
+    # The default budget is STATUS_BUDGET_SECONDS; --timeout sets it, so this test waits 2 s.
+    run = cli(tmp_path, "status", "--config", str(config), "--timeout", "2")
     took = time.monotonic() - began
 
-    assert took < STATUS_BUDGET_SECONDS + 10, f"status took {took:.0f} s"
+    assert took < 2 + 10, f"status took {took:.0f} s"
     assert run.code == EXIT_NO_ANSWER, run
     assert "No source answered: showing saved data from" in run.out
     assert "SUP-142" in run.out, "the saved queue was not shown"
-    assert f"no answer within {STATUS_BUDGET_SECONDS:g} s" in run.out
+    assert "no answer within 2 s" in run.out
     assert "You (Alice Martin)" in run.out, "it drew conclusions about me from no data"
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "nan", "301", "soon"])
+def test_a_timeout_out_of_range_is_refused_before_anything_runs(
+    tmp_path: Path, timeout: str
+) -> None:
+    run = cli(tmp_path, "status", "--demo", "--timeout", timeout)
+
+    assert run.code == 2, run
+    assert "--timeout" in run.err and run.out == ""
+
+
+def test_the_status_budget_defaults_to_its_documented_seconds() -> None:
+    assert build_parser().parse_args(["status"]).timeout == STATUS_BUDGET_SECONDS == 15
 
 
 def test_status_with_no_answer_and_nothing_saved_says_so(tmp_path: Path) -> None:

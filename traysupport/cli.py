@@ -155,7 +155,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from traysupport import report  # noqa: PLC0415
 
     with _session(args) as session:
-        state = session.engine.service.poll_once(budget=STATUS_BUDGET_SECONDS)
+        state = session.engine.service.poll_once(budget=args.timeout)
         now = session.clock()
         demo = session.engine.config.is_demo
         if args.json:
@@ -300,71 +300,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
-# -- argument parsing -----------------------------------------------------------------------
-
-
-def _common_options(parser: argparse.ArgumentParser, top: bool) -> None:
-    # On subcommands the defaults are suppressed so they don't undo options given before.
-    default = (lambda v: v) if top else (lambda _v: argparse.SUPPRESS)
-    parser.add_argument(
-        "--demo", action="store_true", default=default(False), help="use the embedded demo team"
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=default(None),
-        metavar="PATH",
-        help="use this config file instead of the user's",
-    )
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=default(False),
-        help="log more to the terminal",
-    )
-    parser.add_argument(
-        "--speed",
-        type=float,
-        default=default(1.0),
-        metavar="X",
-        help="demo team only: run its script X times faster",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for `traysupport`."""
-    parser = argparse.ArgumentParser(
-        prog="traysupport",
-        description="Support-rotation companion: duty reminders, SLA alerts, ack and handover. "
-        "Without a command it runs the tray app.",
+    """The argument parser for `traysupport` (see `cli_parser`), with these commands."""
+    from traysupport.cli_parser import Commands, parser_for  # noqa: PLC0415
+
+    return parser_for(
+        Commands(
+            tray=cmd_tray,
+            watch=cmd_watch,
+            status=cmd_status,
+            ack=cmd_ack,
+            handover=cmd_handover,
+            doctor=cmd_doctor,
+            demo_server=cmd_demo_server,
+        ),
+        default_budget=STATUS_BUDGET_SECONDS,
     )
-    parser.add_argument("--version", action="version", version=f"traysupport {__version__}")
-    _common_options(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def add(
-        name: str, handler: Callable[[argparse.Namespace], int], text: str
-    ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=text, description=text)
-        _common_options(p, top=False)
-        p.set_defaults(handler=handler)
-        return p
-
-    add("watch", cmd_watch, "run headless, printing notifications in the terminal")
-    status = add("status", cmd_status, "who is on duty, and the queue by SLA time left")
-    status.add_argument("--json", action="store_true", help="print one JSON object")
-    ack = add("ack", cmd_ack, "acknowledge a ticket")
-    ack.add_argument("ticket", help="ticket key or id, e.g. DEMO-1003")
-    handover = add("handover", cmd_handover, "hand a ticket over to a teammate")
-    handover.add_argument("ticket", help="ticket key or id")
-    handover.add_argument("--to", required=True, metavar="PERSON", help="id, email or name")
-    handover.add_argument("--note", default="", help="what the next person should know")
-    add("doctor", cmd_doctor, "check the config, the sources and the desktop")
-    demo = add("demo-server", cmd_demo_server, "serve the demo team's API on its own")
-    demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
-    parser.set_defaults(handler=cmd_tray)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,114 @@
+"""The command line's arguments: every command, its options and their help.
+
+`cli` holds the commands and hands them here as `Commands`; nothing here runs one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from traysupport import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+LONGEST_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class Commands:
+    """What each command runs."""
+
+    tray: Handler
+    watch: Handler
+    status: Handler
+    ack: Handler
+    handover: Handler
+    doctor: Handler
+    demo_server: Handler
+
+
+def _seconds(text: str) -> float:
+    """A --timeout value: seconds, more than 0 and at most `LONGEST_TIMEOUT`."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= LONGEST_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give more than 0 and at most {LONGEST_TIMEOUT:g} seconds"
+        )
+    return value
+
+
+def _common_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    # On subcommands the defaults are suppressed so they don't undo options given before.
+    default = (lambda v: v) if top else (lambda _v: argparse.SUPPRESS)
+    parser.add_argument(
+        "--demo", action="store_true", default=default(False), help="use the embedded demo team"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default(None),
+        metavar="PATH",
+        help="use this config file instead of the user's",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="log more to the terminal",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=default(1.0),
+        metavar="X",
+        help="demo team only: run its script X times faster",
+    )
+
+
+def parser_for(commands: Commands, *, default_budget: float) -> argparse.ArgumentParser:
+    """The argument parser for `traysupport`; *default_budget* is status's --timeout."""
+    parser = argparse.ArgumentParser(
+        prog="traysupport",
+        description="Support-rotation companion: duty reminders, SLA alerts, ack and handover. "
+        "Without a command it runs the tray app.",
+    )
+    parser.add_argument("--version", action="version", version=f"traysupport {__version__}")
+    _common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        _common_options(p, top=False)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("watch", commands.watch, "run headless, printing notifications in the terminal")
+    status = add("status", commands.status, "who is on duty, and the queue by SLA time left")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=default_budget,
+        metavar="SECONDS",
+        help="wait at most this long for the sources; one that is slower shows its saved"
+        f" data, marked stale (default {default_budget:g})",
+    )
+    ref = "ticket key, or SOURCE:KEY when several sources have that key"
+    ack = add("ack", commands.ack, "acknowledge a ticket")
+    ack.add_argument("ticket", help=f"{ref}, e.g. DEMO-1003")
+    handover = add("handover", commands.handover, "hand a ticket over to a teammate")
+    handover.add_argument("ticket", help=ref)
+    handover.add_argument("--to", required=True, metavar="PERSON", help="id, email or name")
+    handover.add_argument("--note", default="", help="what the next person should know")
+    add("doctor", commands.doctor, "check the config, each source and the desktop")
+    demo = add("demo-server", commands.demo_server, "serve the demo team's API on its own")
+    demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.set_defaults(handler=commands.tray)
+    return parser
