@@ -70,7 +70,10 @@ setup() {
 }
 
 run_tests() {
-  QT_QPA_PLATFORM=offscreen "$VENV/bin/python" -m pytest "$@"
+  # Four workers: the tests mostly wait (on servers, subprocesses, deadlines), so even
+  # two cores run four at once; every test keeps its own home, ports and X display.
+  # A later -n in the arguments wins (./dev.sh test -n 0 runs them one by one).
+  QT_QPA_PLATFORM=offscreen "$VENV/bin/python" -m pytest -n "${TRAYSUPPORT_TEST_WORKERS:-4}" "$@"
 }
 
 run_checks() {
