@@ -430,11 +430,6 @@ def test_over_team_defaults_only_what_differs_is_written(tmp_path: Path) -> None
     assert tomllib.loads(render(base, base)) == {"config_version": 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render_sources writes only keys that differ from the built-in default, so a key"
-    " set back to its default over a team value is not written and the team's comes back",
-)
 def test_a_key_set_back_to_its_default_over_the_team_survives(tmp_path: Path) -> None:
     team = write(tmp_path / "team.toml", TEAM)
     base = load_defaults(team)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from traysupport.config_schema import MIN_POLL, SourceCommon, SourceConfig
+from traysupport.sources.provider import ROLES
 from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.section import (
     make_section,
@@ -249,15 +250,19 @@ def _legacy(values: dict[str, str], *roles: str, name: str = "") -> tuple[Source
 
 def render_sources(sources: tuple[SourceConfig, ...], base: tuple[SourceConfig, ...]) -> list[str]:
     """TOML lines for the ``[[source]]`` tables of *sources* that *base* lacks or differs
-    in: for a source *base* has, only the keys that differ (besides its name)."""
+    in: for a source *base* has, only the keys whose value differs from base's (a key set
+    back to its default over a team value is written too, or the team's would return)."""
     lines: list[str] = []
     known = {s.name: s for s in base}
     for source in sources:
         under = known.get(source.name)
         if under == source:
             continue
-        keys = _table(source)
-        shown = {k: v for k, v in keys.items() if under is None or _table(under).get(k) != v}
+        if under is None or under.provider != source.provider:
+            shown = {k: v for k, v in _values(source).items() if k in _set_keys(source)}
+        else:
+            below = _values(under)
+            shown = {k: v for k, v in _values(source).items() if below.get(k) != v}
         lines += ["", "[[source]]", f"name = {toml_text(source.name)}"]
         if under is None or under.provider != source.provider:
             lines.append(f"provider = {toml_text(source.provider)}")
@@ -265,14 +270,24 @@ def render_sources(sources: tuple[SourceConfig, ...], base: tuple[SourceConfig, 
     return lines
 
 
-def _table(source: SourceConfig) -> dict[str, object]:
-    """The keys of *source* that differ from their defaults, as TOML values."""
+def _values(source: SourceConfig) -> dict[str, object]:
+    """Every key of *source* but its name and provider, as TOML values; `token_ref` and
+    `roles` as they take effect, since their defaults ("", []) cannot be written."""
     keys: dict[str, object] = {}
     for section, rows in ((source.common, _COMMON), (source.options, None)):
         for row in (rows or section_rows(type(section))).values():
-            if row.key in ("name", "provider"):
-                continue
-            value = getattr(section, row.attr)
-            if value != row.default:
-                keys[row.key] = row.kind.dump(value)
+            if row.key not in ("name", "provider"):
+                keys[row.key] = row.kind.dump(getattr(section, row.attr))
+    keys["token_ref"] = source.token_ref
+    keys["roles"] = [r for r in ROLES if r in source.roles]
+    return keys
+
+
+def _set_keys(source: SourceConfig) -> set[str]:
+    """The keys of *source* that differ from their defaults."""
+    keys = set()
+    for section, rows in ((source.common, _COMMON), (source.options, None)):
+        for row in (rows or section_rows(type(section))).values():
+            if getattr(section, row.attr) != row.default:
+                keys.add(row.key)
     return keys
