@@ -233,7 +233,7 @@ def test_doctor_reads_the_team_defaults_as_the_source_install_does(
         environment(tmp_path / "source", TRAYSUPPORT_TEAM_DEFAULTS=beside),
     )
     assert frozen.code == 0, frozen.out + frozen.err
-    assert "✓ me: Priya Natarajan (priya)" in frozen.out.splitlines()
+    assert "✓ me: Priya Natarajan (priya) in demo" in frozen.out.splitlines()
     assert doctor_lines(frozen.out) == doctor_lines(source.out)
 
 
@@ -315,14 +315,15 @@ def run_tray(exe: Path, home: Path, env: dict[str, str], ready: Callable[[], boo
 
 
 def first_poll_done(home: Path) -> bool:
-    """Both sources' snapshots are in a state database under *home* (the demo keeps its own)."""
+    """The demo source's rotation and queue are in a state database under *home* (the
+    demo keeps its own store; snapshots are saved per source and role)."""
     for database in home.glob("data/**/*.sqlite3"):
         with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
             try:
                 rows = {r[0] for r in db.execute("SELECT source FROM snapshot")}
             except sqlite3.OperationalError:  # not created yet
                 continue
-        if {"rotation", "queue"} <= rows:
+        if {"demo/rotation", "demo/queue"} <= rows:
             return True
     return False
 
