@@ -66,12 +66,13 @@ def test_a_merged_id_two_people_would_share_is_prefixed_with_the_later_source() 
 def test_shifts_and_tickets_name_the_merged_person_and_shifts_their_source() -> None:
     roster = merge_people([("pd", [SAM_ROTA]), ("desk", [SAM_DESK])])
     shift = Shift(SAM_ROTA, NOW, NOW + timedelta(hours=8))
-    named = Shift(SAM_ROTA, NOW, NOW + timedelta(hours=8), rotation="night")
+    named = Shift(SAM_ROTA, NOW, NOW + timedelta(hours=8), rotation="night", source="pd")
     ticket = Ticket(
         "1001", "DEMO-1001", "t", Priority.P2, TicketStatus.NEW, NOW, "desk", assignee=SAM_DESK
     )
 
     assert roster.shift("pd", shift).rotation == "pd"
+    assert roster.shift("pd", shift).source == "pd"
     assert roster.shift("pd", named) is named, "a named, merged shift was copied"
     assert roster.ticket("desk", ticket).assignee is SAM_ROTA
     unknown = Person("nobody", "Nobody")

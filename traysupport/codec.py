@@ -72,6 +72,7 @@ def _shift(s: Shift) -> JsonDict:
         "role": s.role.value,
         "rotation": s.rotation,
         "out_of_hours": s.out_of_hours,
+        "source": s.source,
     }
 
 
@@ -295,6 +296,8 @@ def _decode_shift(raw: object, path: str) -> Shift:
         "rotation": f.text("rotation"),
         "out_of_hours": f.flag("out_of_hours"),
     }
+    if f.has("source"):  # saved before shifts named their source: absent, so ""
+        values["source"] = f.text("source")
     return f.make(lambda: Shift(**values))
 
 

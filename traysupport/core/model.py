@@ -141,6 +141,8 @@ class Shift:
     role: Role = Role.PRIMARY
     rotation: str = ""
     out_of_hours: bool = False
+    source: str = ""
+    """The configured source the shift was read from; the service's merge sets it."""
 
     def __post_init__(self) -> None:
         _utc_fields(self, "start", "end")

@@ -61,12 +61,12 @@ class Roster:
         return next((p for p in self.people if p.id == person_id), None)
 
     def shift(self, source: str, shift: Shift) -> Shift:
-        """*shift* of *source* with its person merged, and its rotation named."""
+        """*shift* of *source* with its person merged, its rotation named, and its source."""
         person = self.merged(source, shift.person)
         rotation = shift.rotation or source
-        if person is shift.person and rotation == shift.rotation:
+        if person is shift.person and rotation == shift.rotation and shift.source == source:
             return shift  # most shifts: no copy (a view is built after every change)
-        return replace(shift, person=person, rotation=rotation)
+        return replace(shift, person=person, rotation=rotation, source=source)
 
     def ticket(self, source: str, ticket: Ticket) -> Ticket:
         """*ticket* of *source* with its assignee merged."""
