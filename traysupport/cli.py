@@ -151,19 +151,54 @@ def _config_name(args: argparse.Namespace) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """One poll, then who is on duty and the queue by SLA time left."""
-    from traysupport import report  # noqa: PLC0415
+    """One poll, then who is on duty (now, or --at TIME) and the queue by SLA time left."""
+    from traysupport import report, shifts_report  # noqa: PLC0415
 
     with _session(args) as session:
+        tz = session.engine.config.ui.tz
+        try:  # before the poll: a mistyped TIME should not wait for the sources
+            at = shifts_report.duty_instant(args.at, session.clock(), tz)
+        except shifts_report.WindowError as error:
+            raise CliError(str(error), EXIT_USAGE) from None
         state = session.engine.service.poll_once(budget=args.timeout)
         now = session.clock()
         demo = session.engine.config.is_demo
+        note = None if at is None else shifts_report.duty_note(state, at, tz, now)
+        if note:
+            say(note, error=True)
         if args.json:
-            print(json_text(report.status_dict(state, now, demo)), flush=True)
+            print(json_text(report.status_dict(state, now, demo, at)), flush=True)
         else:
-            say(report.status_text(state, now, session.engine.config.ui.tz, demo))
+            say(report.status_text(state, now, tz, demo, at))
     answered = any(s.ok for s in state.snapshot.sources)
     return EXIT_OK if answered else EXIT_NO_ANSWER
+
+
+def cmd_shifts(args: argparse.Namespace) -> int:
+    """One poll, then the team's shifts in a window: a table per local day, or JSON."""
+    from traysupport import shifts_report as shifts  # noqa: PLC0415
+
+    with _session(args) as session:
+        tz = session.engine.config.ui.tz
+        try:
+            asked = shifts.asked_window(args.since, args.until, session.clock(), tz)
+        except shifts.WindowError as error:
+            raise CliError(str(error), EXIT_USAGE) from None
+        state = session.engine.service.poll_once(budget=args.timeout)
+        now = session.clock()
+        if args.mine and state.me is None:
+            raise CliError("who you are on the team is not known; set `me` in the config")
+        found = shifts.build(state, asked, now, mine=args.mine)
+        if not found.rotations:
+            raise CliError("no configured source serves a rotation (see docs/providers.md)")
+        if args.json:
+            print(json_text(shifts.shifts_dict(found)), flush=True)
+            note = shifts.clip_note(found, tz, now)
+            if note:
+                say(note, error=True)  # stdout stays one JSON object
+        else:
+            say(shifts.shifts_text(found, tz, now))
+    return EXIT_OK if found.answered else EXIT_NO_ANSWER
 
 
 def cmd_ack(args: argparse.Namespace) -> int:
@@ -309,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
             tray=cmd_tray,
             watch=cmd_watch,
             status=cmd_status,
+            shifts=cmd_shifts,
             ack=cmd_ack,
             handover=cmd_handover,
             doctor=cmd_doctor,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traysupport import __version__
+from traysupport.timeparse import FORMS
 
 Handler = Callable[[argparse.Namespace], int]
 LONGEST_TIMEOUT = 300.0
@@ -24,6 +25,7 @@ class Commands:
     tray: Handler
     watch: Handler
     status: Handler
+    shifts: Handler
     ack: Handler
     handover: Handler
     doctor: Handler
@@ -99,6 +101,29 @@ def parser_for(commands: Commands, *, default_budget: float) -> argparse.Argumen
         metavar="SECONDS",
         help="wait at most this long for the sources; one that is slower shows its saved"
         f" data, marked stale (default {default_budget:g})",
+    )
+    status.add_argument(
+        "--at",
+        metavar="TIME",
+        help="who is on duty at TIME rather than now (the queue stays as of now)",
+    )
+    shifts = add("shifts", commands.shifts, "the team's shifts in a window, by local day")
+    shifts.add_argument("--from", dest="since", metavar="TIME", help="from TIME (default: now)")
+    shifts.add_argument(
+        "--to", dest="until", metavar="TIME", help="to TIME (default: 14 days from now)"
+    )
+    shifts.add_argument("--mine", action="store_true", help="only my shifts")
+    shifts.add_argument("--json", action="store_true", help="print one JSON object")
+    shifts.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=default_budget,
+        metavar="SECONDS",
+        help=f"wait at most this long for the sources (default {default_budget:g})",
+    )
+    shifts.epilog = status.epilog = (
+        f"TIME: {FORMS}. Local time is ui.timezone's, or the system's. Give a TIME that"
+        " starts with - as --from=-1d."
     )
     ref = "ticket key, or SOURCE:KEY when several sources have that key"
     ack = add("ack", commands.ack, "acknowledge a ticket")

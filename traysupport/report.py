@@ -46,13 +46,17 @@ def _ticket_dict(ticket: Ticket, policy: SlaPolicy, now: datetime) -> dict[str, 
     }
 
 
-def status_dict(state: ServiceState, now: datetime, demo: bool) -> dict[str, Any]:
-    """The state as the `status --json` object (documented in the README)."""
+def status_dict(
+    state: ServiceState, now: datetime, demo: bool, duty_at: datetime | None = None
+) -> dict[str, Any]:
+    """The state as the `status --json` object (documented in the README): the duty
+    fields at *duty_at* (`status --at`, else now), the queue and sources as of *now*."""
     snapshot, me, policy = state.snapshot, state.me, state.settings.sla
-    status = duty(snapshot.shifts, me, now)
+    status = duty(snapshot.shifts, me, duty_at or now)
     return {
         "demo": demo,
         "at": _iso(now),
+        "duty_at": _iso(status.now),
         "me": _person_dict(me),
         "on_duty": status.on_duty,
         "shift": _shift_dict(status.shift),
@@ -90,15 +94,17 @@ def status_dict(state: ServiceState, now: datetime, demo: bool) -> dict[str, Any
     }
 
 
-def status_text(state: ServiceState, now: datetime, tz: tzinfo, demo: bool) -> str:
-    """The state as a few lines for a terminal."""
+def status_text(
+    state: ServiceState, now: datetime, tz: tzinfo, demo: bool, duty_at: datetime | None = None
+) -> str:
+    """The state as a few lines for a terminal; the duty lines at *duty_at* if given."""
     lines = (
         ["traysupport — demo team (no config found; see README to set up your team)"]
         if demo
         else []
     )
     lines += _freshness_lines(state, now, tz)
-    lines += _duty_lines(state, now, tz)
+    lines += _duty_lines(state, now, tz, duty_at)
     lines += _queue_lines(state, now)
     lines += _unsent_lines(state)
     lines.append("Sources: " + " · ".join(_source_text(s, now) for s in state.snapshot.sources))
@@ -142,10 +148,16 @@ def _freshness_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str
     ]
 
 
-def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
+def _duty_lines(
+    state: ServiceState, now: datetime, tz: tzinfo, at: datetime | None = None
+) -> list[str]:
     me = state.me
-    status = duty(state.snapshot.shifts, me, now)
+    status = duty(state.snapshot.shifts, me, now if at is None else at)
     lines = []
+    if at is not None:
+        lines.append(
+            f"Duty at {format_instant(at, tz, now)} (asked with --at; the queue below is now):"
+        )
     if me is None and not state.snapshot.people:
         # Nothing to look for the user in: say so, rather than that they are missing.
         lines.append("You: not known yet (no data from the rotation)")
@@ -156,27 +168,32 @@ def _duty_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[str]:
     who = ", ".join(
         f"{s.person.name} ({s.role}, until {format_instant(s.end, tz, now)})" for s in status.on_now
     )
-    lines.append(f"On duty now: {who or 'nobody'}")
+    lines.append(f"On duty {'now' if at is None else 'then'}: {who or 'nobody'}")
     return lines
 
 
 def _my_duty_lines(me: Person, status: Duty, tz: tzinfo, now: datetime) -> list[str]:
-    """My duty and next shift, with the role and "none scheduled" as the tray menu says them."""
-    until, nxt = status.until, status.next_shift
+    """My duty and next shift, with the role and "none scheduled" as the tray menu says them.
+
+    Lengths count from the duty's instant (`status --at`'s, else now), said "then" if not now.
+    """
+    until, nxt, at = status.until, status.next_shift, status.now
+    then = "" if at == now else " then"
     if until is None:
-        lines = [f"You ({me.name}): off duty"]
+        lines = [f"You ({me.name}): off duty{then}"]
     else:
         lines = [
-            f"You ({me.name}): ON DUTY as {status.role} until {format_instant(until, tz, now)}"
-            f" ({format_duration(until - now)} left)"
+            f"You ({me.name}): ON DUTY{then} as {status.role} until "
+            f"{format_instant(until, tz, now)} ({format_duration(until - at)} left{then})"
         ]
     if nxt is None:
         return [*lines, "Your next shift: none scheduled"]
+    gap = format_duration(nxt.start - at)
+    later = f"in {gap}" if at == now else f"{gap} after then"
     return [
         *lines,
         f"Your next shift: {format_instant(nxt.start, tz, now)} → "
-        f"{format_instant(nxt.end, tz, now)} as {nxt.role}"
-        f" (in {format_duration(nxt.start - now)})",
+        f"{format_instant(nxt.end, tz, now)} as {nxt.role} ({later})",
     ]
 
 
