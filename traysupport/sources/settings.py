@@ -225,6 +225,24 @@ class DurationList(Kind[tuple[timedelta, ...]]):
 _CLOCK = r"([01]\d|2[0-3]):([0-5]\d)"
 
 
+class TextTable(Kind[tuple[tuple[str, str], ...]]):
+    """A table of text to text (``{ "Ada Lo" = "ada@example.com" }``), kept as pairs."""
+
+    label = "table of text = text"
+
+    def parse(self, raw: object) -> tuple[tuple[str, str], ...]:
+        fix = 'write it like { "Ada Lo" = "ada@example.com" }'
+        if not isinstance(raw, dict):
+            raise InvalidValueError("is not a table", fix)
+        for key, value in raw.items():
+            if not isinstance(value, str):
+                raise InvalidValueError(f"has {toml_text(key)} = a value that is not text", fix)
+        return tuple((str(k), v) for k, v in raw.items())
+
+    def dump(self, value: tuple[tuple[str, str], ...]) -> object:
+        return dict(value)
+
+
 class ClockTime(Kind[time | None]):
     """A time of day "HH:MM" (24-hour), or "" for off."""
 
