@@ -181,14 +181,18 @@ class IcsSource:
         if person is None:
             log.warning("%s: skipped an event that names nobody", self._name)
             return None
-        return Shift(
-            person=person,
-            start=start,
-            end=end,
-            role=Role(self._settings.role),
-            rotation=parsed.rotation,
-            out_of_hours=self._settings.out_of_hours,
-        )
+        try:
+            return Shift(
+                person=person,
+                start=start,
+                end=end,
+                role=Role(self._settings.role),
+                rotation=parsed.rotation,
+                out_of_hours=self._settings.out_of_hours,
+            )
+        except ValueError:  # a time out of the range the model holds
+            log.warning("%s: skipped an event with times out of range", self._name)
+            return None
 
     def _pattern(self, parsed: _Parsed) -> re.Pattern[str]:
         return re.compile(self._settings.person_pattern or PATTERNS[parsed.exporter])
