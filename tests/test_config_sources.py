@@ -18,6 +18,9 @@ from traysupport.sources import teamapi
 from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.teamapi import DemoSettings, TeamApiSettings
 
+CHOICES = ", ".join(f'"{name}"' for name in PROVIDERS)
+"""Every provider, as a refusal lists them (each provider added joins the list)."""
+
 V2 = "config_version = 2\n"
 
 
@@ -153,11 +156,11 @@ SOURCE_PROBLEMS = [
     ),
     (
         '[[source]]\nname = "desk"\nprovider = "jira"\nurl = "https://d.example"\n',
-        'source.desk.provider = "jira" is not a known choice; use one of "team-api", "demo".',
+        f'source.desk.provider = "jira" is not a known choice; use one of {CHOICES}.',
     ),
     (
         '[[source]]\nname = "desk"\nprovider = "dmeo"\n',
-        'source.desk.provider = "dmeo" is not a known choice; use one of "team-api", "demo"'
+        f'source.desk.provider = "dmeo" is not a known choice; use one of {CHOICES}'
         ' (did you mean "demo"?).',
     ),
     (
@@ -171,7 +174,7 @@ SOURCE_PROBLEMS = [
     ),
     (
         '[[source]]\nname = "desk"\n',
-        'the source "desk" has no provider; add provider = one of "team-api", "demo".',
+        f'the source "desk" has no provider; add provider = one of {CHOICES}.',
     ),
     (
         '[[source]]\nname = 5\nprovider = "demo"\n',
