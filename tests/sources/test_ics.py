@@ -26,8 +26,8 @@ FEEDS = Path(__file__).parent / "ics"
 WIDE = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def build(url: str, **settings: Any) -> ics.IcsSource:
@@ -236,6 +236,23 @@ class TestExpansion:
             True,
         )
 
+    def test_a_folded_non_ascii_name_is_unfolded(self, tmp_path: Path) -> None:
+        url = write(
+            tmp_path,
+            *calendar(
+                *event(
+                    "UID:f",
+                    "DTSTART:20260601T000000Z",
+                    "DTEND:20260601T080000Z",
+                    "SUMMARY:On Call - Zoë Ærø",
+                    " skøbing - Core Escalation",
+                    "ATTENDEE:zoe@example.com",
+                ),
+            ),
+        )
+        [shift] = build(url).fetch_shifts(*WIDE)
+        assert (shift.person.id, shift.person.name) == ("zoe@example.com", "Zoë Ærøskøbing")
+
     def test_a_zero_length_event_is_not_a_shift(self, tmp_path: Path) -> None:
         url = write(
             tmp_path,
@@ -331,10 +348,18 @@ class TestHttp:
             source.close()
         assert "s3cret" not in str(raised.value)
 
-    def test_webcal_is_read_as_https(self) -> None:
-        assert ics._http_url("webcal://acme.pagerduty.com/private/x/feed") == (
-            "https://acme.pagerduty.com/private/x/feed"
-        )
+    def test_webcal_is_read_as_https_with_the_url_kept_secret(self) -> None:
+        made: list[tuple[str, dict[str, Any]]] = []
+
+        def http(base_url: str, *, auth: str | None = None, **kwargs: Any) -> HttpClient:
+            made.append((base_url, kwargs))
+            return HttpClient("feed", base_url, auth=auth, **kwargs)
+
+        context = SourceContext(name="feed", token=None, http=http, clock=lambda: utc(2026, 5, 1))
+        url = "webcal://acme.pagerduty.com/private/x/feed/PS1"
+        source = ics.SPEC.build(ics.IcsSettings(url=url), context)
+        source.close()  # type: ignore[attr-defined]
+        assert made == [("https://acme.pagerduty.com/private/x/feed/PS1", {"url_is_secret": True})]
 
 
 class TestSettings:
