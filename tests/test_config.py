@@ -95,7 +95,7 @@ def test_no_file_at_all_is_the_demo_team_with_typed_defaults(tmp_path: Path) -> 
     assert config.poll.queue_interval == timedelta(seconds=60)
     assert config.poll.rotation_interval == timedelta(minutes=5)
     assert (config.sla.p1, config.sla.p4) == (timedelta(hours=1), None)
-    assert config.alerts.duty_soon == (timedelta(minutes=15),)
+    assert config.alerts.duty_soon == (timedelta(days=1), timedelta(minutes=15))
     assert config.alerts.evening_before == time(18, 0)
     assert (config.alerts.quiet_hours, config.ui.timezone) == (None, None)
 
@@ -405,7 +405,7 @@ def test_describe_lists_every_setting_with_type_default_and_help() -> None:
         "60",
         "seconds 15..3600",
     )
-    assert rows["alerts.duty_soon_minutes"].default == "[15]"
+    assert rows["alerts.duty_soon_minutes"].default == "[1440, 15]"
     assert rows["ui.timezone"].default == '""'
 
 

@@ -247,12 +247,14 @@ class AlertsSettings:
 
     duty_soon: tuple[timedelta, ...] = setting(
         DurationList("minutes", 1, 10080),
-        (timedelta(minutes=15),),
-        "Remind me this long before each of my shifts starts, e.g. [60, 15]; [] for never.",
+        (timedelta(days=1), timedelta(minutes=15)),
+        "Remind me this long before each of my shifts starts, e.g. [1440, 15]; [] for never.",
         "duty_soon_minutes",
     )
     evening_before: time | None = setting(
-        ClockTime(), time(18, 0), 'The evening before a morning shift, remind me then; "" never.'
+        ClockTime(),
+        time(18, 0),
+        'The day before a shift starting before 12:00, remind me at this time; "" never.',
     )
     duty_ending: timedelta = setting(
         Duration("minutes", 1, 1440),

@@ -34,8 +34,10 @@ BOB = Person("bob", "Bob")
 MON = datetime(2024, 6, 3, tzinfo=UTC)  # Monday 00:00 UTC
 SEC = timedelta(seconds=1)
 BERLIN = ZoneInfo("Europe/Berlin")
-# Evening reminders off unless a test is about them, so other tests see only their rule.
-PLAIN = AlertSettings(evening_before=None)
+# One 15-minute lead and no evening reminder unless a test is about them, so other tests
+# see only their rule (the defaults add a day-ahead lead: tests/core/test_alert_reminders.py).
+QUARTER_ONLY = AlertSettings(duty_soon_leads=(timedelta(minutes=15),))
+PLAIN = replace(QUARTER_ONLY, evening_before=None)
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -168,7 +170,7 @@ def test_duty_soon_fires_at_its_lead_not_a_second_before() -> None:
     assert kinds(alerts) == [AlertKind.DUTY_SOON]
     alert = alerts[0]
     assert alert.body == "On duty at Mon 09:00 as primary (until Tue 09:00)"
-    assert alert.title == "On duty in 15 min"
+    assert alert.title == "In 15 min: you are primary"
     assert alert.urgency is Urgency.NORMAL
     assert alert.subject == DAY_SHIFT.key
     assert run(current, at(0, 8, 59), fired=[alert.key]) == []
@@ -204,7 +206,7 @@ def test_a_shift_that_continues_my_duty_is_not_a_new_start() -> None:
 
 
 def test_evening_before_reminder_for_a_morning_shift_in_local_time() -> None:
-    s = AlertSettings(tz=BERLIN)  # evening_before 18:00 by default
+    s = replace(QUARTER_ONLY, tz=BERLIN)  # evening_before 18:00 by default
     morning = shift(at(1, 6), at(1, 14))  # Tue 08:00 - 16:00 in Berlin
     current = snap((morning,))
     evening = at(0, 16)  # Mon 18:00 in Berlin
@@ -212,7 +214,7 @@ def test_evening_before_reminder_for_a_morning_shift_in_local_time() -> None:
     alerts = run(current, evening, s)
     assert kinds(alerts) == [AlertKind.DUTY_SOON]
     assert alerts[0].body == "On duty at Tue 08:00 as primary (until Tue 16:00)"
-    assert alerts[0].title == "On duty in 14 h"
+    assert alerts[0].title == "Tomorrow 08:00: you are primary"
     # The lead reminder is a separate reminder the next morning.
     lead = run(current, at(1, 5, 45), s, fired=[alerts[0].key])
     assert len(lead) == 1
@@ -220,7 +222,7 @@ def test_evening_before_reminder_for_a_morning_shift_in_local_time() -> None:
 
 
 def test_one_evening_reminder_for_a_morning_of_several_shifts() -> None:
-    s = AlertSettings(tz=BERLIN)
+    s = replace(QUARTER_ONLY, tz=BERLIN)
     early = shift(at(1, 5), at(1, 6))  # Tue 07:00 - 08:00 in Berlin (summer time)
     later = shift(at(1, 8), at(1, 9))  # Tue 10:00 - 11:00, after a gap
     alerts = run(snap((early, later)), at(0, 16), s)  # Mon 18:00 in Berlin
@@ -232,10 +234,10 @@ def test_one_evening_reminder_for_a_morning_of_several_shifts() -> None:
 
 def test_no_evening_reminder_for_an_afternoon_shift_or_when_disabled() -> None:
     afternoon = snap((shift(at(1, 12), at(1, 20)),))  # Tue 12:00 UTC
-    assert run(afternoon, at(0, 18), AlertSettings()) == []
+    assert run(afternoon, at(0, 18), QUARTER_ONLY) == []
     morning = snap((shift(at(1, 8), at(1, 16)),))
     assert run(morning, at(0, 18), PLAIN) == []
-    assert len(run(morning, at(0, 18), AlertSettings())) == 1
+    assert len(run(morning, at(0, 18), QUARTER_ONLY)) == 1
 
 
 def test_no_evening_reminder_when_a_lead_comes_before_it() -> None:
@@ -807,7 +809,7 @@ def scenarios(draw: st.DrawFn) -> tuple[Snapshot | None, Snapshot, AlertSettings
     s = AlertSettings(
         tz=draw(st.sampled_from(ZONES)),
         duty_soon_leads=tuple(
-            draw(st.sets(st.sampled_from([timedelta(minutes=m) for m in (5, 15, 60, 600)])))
+            draw(st.sets(st.sampled_from([timedelta(minutes=m) for m in (5, 15, 60, 600, 1440)])))
         ),
         evening_before=draw(st.none() | WALL_TIMES),
         duty_ending_lead=draw(st.sampled_from([timedelta(0), timedelta(minutes=30)])),

@@ -46,7 +46,7 @@ class Evaluator:
         self._was_owner = False
         self._previous: Snapshot | None = None
         self._trusted: Snapshot | None = None
-        """The last evaluated snapshot whose sources were all ok (for shift changes)."""
+        """The last evaluated snapshot whose rotation sources were all ok (shift changes)."""
         self._fired: set[str] = set()
         self._breach_noted: set[str] = set()
 
@@ -76,7 +76,7 @@ class Evaluator:
             self._store.mark_fired(alert.key, now)
             self._fired.add(alert.key)
         self._previous = current
-        if current.sources and all(s.ok for s in current.sources):
+        if alert_rules.rotation_ok(current):  # a down queue-only source does not count
             self._trusted = current
         self._record_breaches(current, now)
         self._schedule_wakeup(decided.wake_at)

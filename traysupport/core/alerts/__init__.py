@@ -12,11 +12,13 @@ is not a new start. "On duty" means some shift of mine covers ``now``.
 Rules:
 
 - **duty_soon** (normal): for each span of mine starting after ``now``, reminders at
-  ``start - lead`` for each lead in ``duty_soon_leads`` and, for a span whose local start
-  is before 12:00, at ``evening_before`` on the local day before (only when that is
-  earlier than the longest lead's reminder, which otherwise covers it, and only for the
-  first span of mine after that evening instant: one evening reminder, not one per
-  shift of a busy morning). The
+  ``start - lead`` for each lead in ``duty_soon_leads`` (default 1 day and 15 min) and,
+  for a morning span (local start before 12:00), at ``evening_before`` on the local day
+  before (unless a lead reminder falls from 12:00 to that instant on that day, which
+  already is an evening reminder, and only for the first span of mine after that evening
+  instant: one evening reminder, not one per shift of a busy morning). A reminder 12 h
+  or more ahead is titled by the day ("Tomorrow 09:00: you are primary on support"),
+  a nearer one counts down ("In 15 min: ..."); out-of-hours shifts are marked. The
   reminders of one span form windows: each is due from its instant until the next one's
   instant (the last until the start), so an app opened late shows the nearest reminder,
   not a pile of stale ones. Key: span start + which reminder.
@@ -27,10 +29,11 @@ Rules:
   hold any. A zero lead disables it. Key: span end, so an extended shift warns again.
 - **shift_changed** (normal): compares my shifts in the previous and current snapshot,
   both seen from ``current.taken_at`` (not ``now``, so a timer evaluation between polls
-  never re-reports a shrinking change set). Skipped unless every source in both
-  snapshots is ok and both list the same sources: a failing or newly configured source
-  must not look like removed or added shifts. Only shifts starting before both
-  snapshots' horizon (the latest shift end each knows of) are compared, because
+  never re-reports a shrinking change set). Skipped unless every rotation source (one
+  whose ``roles`` include "rotation", or name none) in both snapshots is ok and both
+  list the same rotation sources: a failing or newly configured rotation source must not
+  look like removed or added shifts. Queue-only sources do not count. Only shifts
+  starting before both snapshots' horizon (the latest shift end each knows of) are compared, because
   providers fetch a moving window and its far edge brings new shifts every day. A shift
   is identified by ``Shift.key`` plus its end, so a lengthened shift counts as moved.
   Removed and added shifts of the same role pair up as "moved". One alert per change
@@ -68,6 +71,7 @@ alone can make ``evaluate`` return something new.
 from traysupport.core.alerts.context import TITLE_LIMIT
 from traysupport.core.alerts.plan import Plan, evaluate, next_instant, plan
 from traysupport.core.alerts.settings import AlertSettings, QuietHours
+from traysupport.core.alerts.shifts import rotation_ok
 from traysupport.core.alerts.tickets import concerns_me
 
 __all__ = [
@@ -79,4 +83,5 @@ __all__ = [
     "evaluate",
     "next_instant",
     "plan",
+    "rotation_ok",
 ]

@@ -112,8 +112,10 @@ def clip(text: str, limit: int = TITLE_LIMIT) -> str:
 
 
 def role_text(shift: Shift) -> str:
+    """ "primary on Payments", marked "(out of hours)" for evening, night and weekend cover."""
     where = f" on {clip(shift.rotation)}" if shift.rotation.strip() else ""
-    return f"{shift.role}{where}"
+    hours = " (out of hours)" if shift.out_of_hours else ""
+    return f"{shift.role}{where}{hours}"
 
 
 def when(instant: datetime, ctx: Context) -> str:

@@ -24,6 +24,9 @@ from traysupport.core.timefmt import format_clock, format_relative, local
 
 _ENDING_KEYS_SHOWN = 5
 _NOON = time(12, 0)
+"""A shift starting before this local time is a morning shift (evening-before reminder)."""
+_NEAR = timedelta(hours=12)
+"""A reminder closer than this to the start counts down ("In 15 min") instead of naming a day."""
 
 
 def _leads(settings: AlertSettings) -> list[timedelta]:
@@ -39,13 +42,32 @@ def _reminders(
     after the evening reminder's instant, that evening already has a duty of mine to
     remind of, and a second evening reminder would only add noise.
     """
+    # The names are part of the dedupe keys: "lead900" (15 min) and "evening" must stay
+    # as they are, or users upgrading would be reminded again of shifts already shown.
     leads = _leads(settings)
     reminders = [(f"lead{int(lead.total_seconds())}", span.start - lead) for lead in leads]
     evening = _evening_before(span.start, settings)
-    first_lead = reminders[0][1] if reminders else span.start
-    if evening is not None and evening < first_lead and (before is None or before < evening):
-        reminders.insert(0, ("evening", evening))
+    if (
+        evening is not None
+        and evening < span.start
+        and not _afternoon_reminded(evening, reminders, settings)
+        and (before is None or before < evening)
+    ):
+        reminders.append(("evening", evening))
+        reminders.sort(key=lambda reminder: reminder[1])
     return reminders
+
+
+def _afternoon_reminded(
+    evening: datetime, reminders: list[tuple[str, datetime]], settings: AlertSettings
+) -> bool:
+    """True when a lead reminder falls from noon to the evening instant on the same day.
+
+    That reminder already is the evening-before reminder (a 7-hour lead before a
+    00:30 shift fires at 17:30); a 1-day lead, firing the morning before, is not.
+    """
+    noon = wall_instant(local(evening, settings.tz).date(), _NOON, settings.tz)
+    return any(noon <= at <= evening for _, at in reminders)
 
 
 def _upcoming_with_previous_start(ctx: Context) -> Iterator[tuple[Span, datetime | None]]:
@@ -66,6 +88,7 @@ def _upcoming_with_previous_start(ctx: Context) -> Iterator[tuple[Span, datetime
 
 
 def _evening_before(start: datetime, settings: AlertSettings) -> datetime | None:
+    """The evening-before instant of a morning shift (local start before 12:00), else None."""
     if settings.evening_before is None:
         return None
     starts_at = local(start, settings.tz)
@@ -82,18 +105,38 @@ def duty_soon(ctx: Context) -> Iterator[Candidate]:
             # (an evening reminder is earlier than a lead), so keep looking.
             continue
         name, since = due[-1]
+        key = f"duty_soon|{me_id(ctx)}|{span.start.isoformat()}|{name}"
+        if key in ctx.fired:
+            continue
         body = (
             f"On duty at {when(span.start, ctx)} as {role_text(span.first)}"
             f" (until {when(span.end, ctx)})"
         )
         alert = Alert(
-            key=f"duty_soon|{me_id(ctx)}|{span.start.isoformat()}|{name}",
+            key=key,
             kind=AlertKind.DUTY_SOON,
-            title=f"On duty {format_relative(span.start, ctx.now)}",
+            title=clip(f"{_soon_heading(span.start, ctx)}: you are {role_text(span.first)}"),
             body=body,
             subject=span.first.key,
         )
         yield Candidate(alert, since)
+
+
+def _soon_heading(start: datetime, ctx: Context) -> str:
+    """ "In 15 min" when the start is near; "Tomorrow 09:00" or "Wed 09:00" when it is not.
+
+    A reminder a day ahead reads as a date to plan the evening by, a near one as a count
+    down; the text is made at *now*, so an app opened late still says the right thing.
+    """
+    if start - ctx.now < _NEAR:
+        return format_relative(start, ctx.now).capitalize()
+    tz = ctx.settings.tz
+    days = (local(start, tz).date() - local(ctx.now, tz).date()).days
+    if days == 0:
+        return f"Today {format_clock(start, tz)}"
+    if days == 1:
+        return f"Tomorrow {format_clock(start, tz)}"
+    return when(start, ctx)
 
 
 def duty_started(ctx: Context) -> Iterator[Candidate]:

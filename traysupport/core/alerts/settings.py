@@ -35,9 +35,10 @@ class AlertSettings:
 
     tz: tzinfo = UTC
     """The user's local zone: evening-before reminders, quiet hours, alert text."""
-    duty_soon_leads: tuple[timedelta, ...] = (timedelta(minutes=15),)
+    duty_soon_leads: tuple[timedelta, ...] = (timedelta(days=1), timedelta(minutes=15))
+    """Remind this long before each span of my duty starts, once per lead."""
     evening_before: time | None = time(18, 0)
-    """Local time, the evening before, of a reminder for a shift starting before noon."""
+    """Local time, the day before, of a reminder for a morning shift (local start before 12:00)."""
     duty_ending_lead: timedelta = timedelta(minutes=30)
     new_ticket_off_duty_p1: bool = True
     breach_repeat_p1: timedelta | None = timedelta(minutes=15)

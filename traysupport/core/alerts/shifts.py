@@ -8,18 +8,38 @@ from datetime import datetime
 from itertools import chain
 
 from traysupport.core.alerts.context import Candidate, Context, role_text, utc, when
-from traysupport.core.model import Alert, AlertKind, Person, Shift, Snapshot
+from traysupport.core.model import Alert, AlertKind, Person, Shift, Snapshot, SourceStatus
 from traysupport.core.rotation import my_future_shifts
 
 _CHANGES_SHOWN = 5
+ROTATION = "rotation"
+"""The role of a source that serves shifts (`SourceStatus.roles`)."""
+
+
+def serves_rotation(source: SourceStatus) -> bool:
+    """True when *source* serves shifts (a status without roles may: it predates them)."""
+    return not source.roles or ROTATION in source.roles
+
+
+def rotation_ok(snapshot: Snapshot) -> bool:
+    """True when every source serving shifts was read: the snapshot's shifts are whole.
+
+    Queue-only sources do not count: their health says nothing about the shifts, and a
+    down ticket queue must not delay or hide a shift change.
+    """
+    rotation = [s for s in snapshot.sources if serves_rotation(s)]
+    return bool(rotation) and all(s.ok for s in rotation)
 
 
 def _trustworthy(previous: Snapshot, current: Snapshot) -> bool:
-    """Both snapshots' rotation data can be compared: same sources, all of them ok."""
-    names_before = {s.name for s in previous.sources}
-    names_now = {s.name for s in current.sources}
+    """Both snapshots' shifts can be compared: same rotation sources, all of them ok.
+
+    A rotation source that is down or new would make its shifts look removed or added.
+    """
+    names_before = {s.name for s in previous.sources if serves_rotation(s)}
+    names_now = {s.name for s in current.sources if serves_rotation(s)}
     every = chain(previous.sources, current.sources)
-    return names_before == names_now and all(s.ok for s in every)
+    return names_before == names_now and all(s.ok for s in every if serves_rotation(s))
 
 
 def _horizon(snapshot: Snapshot) -> datetime | None:
