@@ -275,7 +275,8 @@ def make_rig(demo: DemoServer, clock: FakeClock) -> Iterator[MakeRig]:
             scheduler=scheduler,
             call_soon=loop.call_soon,
             listener=heard,
-            settings=AlertSettings(),
+            # One 15-minute lead: the day-ahead default is tested in test_service_reminders.py.
+            settings=AlertSettings(duty_soon_leads=(timedelta(minutes=15),)),
             poll=QUIET_POLLS,
             me_hint=me_hint,
             clock=clock,
