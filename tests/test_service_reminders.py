@@ -8,7 +8,7 @@ fake clock set by hand. The service runs with the default alert settings.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from tests.test_service import (
     source,
     team_source,
 )
-from traysupport.core.alerts import AlertSettings
+from traysupport.core.alerts import AlertSettings, QuietHours
 from traysupport.core.model import Alert, AlertKind
 from traysupport.service import HomeLoop, SupportService
 from traysupport.sources.teamapi import TeamApiSource
@@ -69,7 +69,7 @@ class Services:
         self.sources: list[TeamApiSource] = []
         self.stores: list[Store] = []
 
-    def start(self) -> tuple[SupportService, Heard]:
+    def start(self, settings: AlertSettings | None = None) -> tuple[SupportService, Heard]:
         store = Store(self.store_path)
         self.stores.append(store)
         rota = team_source("rota", f"{self.team.url}rota")
@@ -85,7 +85,7 @@ class Services:
             scheduler=scheduler,
             call_soon=loop.call_soon,
             listener=heard,
-            settings=AlertSettings(),
+            settings=settings or AlertSettings(),
             poll=QUIET_POLLS,
             me_hint="you",
             clock=self.clock,
@@ -168,3 +168,25 @@ def test_a_down_queue_only_source_neither_delays_nor_freezes_shift_changes(
     bodies = [a.body for a in heard.of_kind(AlertKind.SHIFT_CHANGED)]
     assert len(bodies) == 2
     assert bodies[1].startswith("Moved: primary on rota Thu 09:00")
+
+
+def test_a_shift_change_held_by_quiet_hours_is_told_when_they_end(
+    services: Services, clock: FakeClock
+) -> None:
+    quiet = AlertSettings(quiet_hours=QuietHours(time(22, 0), time(7, 0)))
+    clock.now = datetime(2031, 6, 2, 21, 0, tzinfo=UTC)
+    service, heard = services.start(quiet)
+    service.poll_once()
+    services.team.rotation.shifts = [THU, LATER]
+    clock.now = datetime(2031, 6, 2, 23, 0, tzinfo=UTC)
+    for _ in range(2):  # held, and the next poll sees no difference from the last one
+        service.poll_once()
+        clock.now += timedelta(minutes=5)
+    assert heard.of_kind(AlertKind.SHIFT_CHANGED) == []
+    clock.now = datetime(2031, 6, 3, 7, 0, tzinfo=UTC)
+    for _ in range(2):
+        service.poll_once()
+        clock.now += timedelta(minutes=5)
+    assert [a.body for a in heard.of_kind(AlertKind.SHIFT_CHANGED)] == [
+        "Moved: primary on rota Wed 09:00 to Wed 17:00 → Thu 09:00 to Thu 17:00"
+    ]

@@ -58,7 +58,8 @@ Rules:
 Suppression (a suppressed alert is simply not returned, so it can still fire later if
 its condition holds): ``paused_until > now`` suppresses everything; a snoozed ticket
 (until > now) raises nothing; during quiet hours (local time in ``tz``) only P1 ticket
-alerts get through, and only when ``quiet_allow_p1``.
+alerts get through, and only when ``quiet_allow_p1``. ``holding`` says when that is, so the
+service keeps comparing shift changes against the snapshot from before the hold.
 
 Without ``me`` (the user is not known yet) nobody is on duty: no duty alerts, and ticket
 alerts only for off-duty P1s.
@@ -69,7 +70,7 @@ alone can make ``evaluate`` return something new.
 """
 
 from traysupport.core.alerts.context import TITLE_LIMIT
-from traysupport.core.alerts.plan import Plan, evaluate, next_instant, plan
+from traysupport.core.alerts.plan import Plan, evaluate, holding, next_instant, plan
 from traysupport.core.alerts.settings import AlertSettings, QuietHours
 from traysupport.core.alerts.shifts import rotation_ok
 from traysupport.core.alerts.tickets import concerns_me
@@ -81,6 +82,7 @@ __all__ = [
     "QuietHours",
     "concerns_me",
     "evaluate",
+    "holding",
     "next_instant",
     "plan",
     "rotation_ok",

@@ -123,6 +123,16 @@ def _paused(settings: AlertSettings, now: datetime) -> bool:
     return settings.paused_until is not None and utc(settings.paused_until) > now
 
 
+def holding(settings: AlertSettings, now: datetime) -> bool:
+    """True when a pause or quiet hours hold back alerts other than P1 tickets at *now*.
+
+    A shift change held back must not be compared away: the caller keeps its trusted
+    snapshot until the hold ends, so the change is told then, once.
+    """
+    require_aware(now, "now")
+    return _paused(settings, utc(now)) or in_quiet_hours(settings, utc(now))
+
+
 def in_quiet_hours(settings: AlertSettings, now: datetime) -> bool:
     quiet = settings.quiet_hours
     return quiet is not None and quiet.contains(local(now, settings.tz).time())
