@@ -7,13 +7,14 @@ its section in docs/providers.md ("Adding a provider" there walks through it).
 
 from __future__ import annotations
 
-from traysupport.sources import ics, teamapi
+from traysupport.sources import ics, pagerduty, teamapi
 from traysupport.sources.provider import ProviderSpec
 
 BUILT_IN: tuple[ProviderSpec, ...] = (
     teamapi.SPEC,
     teamapi.DEMO_SPEC,
     ics.SPEC,
+    pagerduty.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 

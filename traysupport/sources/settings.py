@@ -222,6 +222,24 @@ class DurationList(Kind[tuple[timedelta, ...]]):
         return [self.duration.dump(v) for v in value]
 
 
+class TextList(Kind[tuple[str, ...]]):
+    """A list of non-empty text items (ids, names): ``["PS1", "PS2"]``."""
+
+    label = "list of text"
+
+    def parse(self, raw: object) -> tuple[str, ...]:
+        fix = 'write it like ["PABC123", "PDEF456"]'
+        if not isinstance(raw, list):
+            raise InvalidValueError("is not a list of text", fix)
+        for n, item in enumerate(raw, 1):
+            if not isinstance(item, str) or not item.strip():
+                raise InvalidValueError(f"has item {n} = {toml_text(item)} that is not text", fix)
+        return tuple(item.strip() for item in raw)
+
+    def dump(self, value: tuple[str, ...]) -> object:
+        return list(value)
+
+
 _CLOCK = r"([01]\d|2[0-3]):([0-5]\d)"
 
 
