@@ -327,6 +327,8 @@ class QueueModel(QAbstractTableModel):
             return entry_tip(row.entry, self._tz, self._now) or row.title
         if column == Column.STATE and row.snoozed_until and row.snoozed_until > self._now:
             return f"Alerts snoozed until {format_instant(row.snoozed_until, self._tz, self._now)}"
+        if column == Column.KEY and row.origin:
+            return f"{row.ticket.key} — {row.origin}"
         return row.title
 
     def _colour(self, row: Row, column: int, role: int) -> QBrush | None:

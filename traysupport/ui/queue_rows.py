@@ -14,6 +14,7 @@ from traysupport.core.model import ActionKind, Ticket, TicketStatus
 from traysupport.core.sla import SlaClock, running_clock
 from traysupport.core.timefmt import format_duration, format_instant
 from traysupport.service import ServiceState
+from traysupport.sources.parse import clean_text
 from traysupport.store import OutboxEntry, OutboxState
 
 STATUS_TEXT = {
@@ -37,6 +38,8 @@ class Row(NamedTuple):
     clock: SlaClock | None
     entry: OutboxEntry | None
     snoozed_until: datetime | None
+    origin: str = ""
+    """The Key cell's tooltip: which source (and provider) the ticket comes from."""
 
 
 def _pick_entry(current: OutboxEntry | None, new: OutboxEntry) -> OutboxEntry:
@@ -80,9 +83,36 @@ ChangeMarks = tuple[list[datetime], list[int]]
 """What `change_marks` makes: instants in order, and the row that changes at each."""
 
 
+_NAME_CHARS = 40
+
+
+def source_labels(state: ServiceState) -> tuple[bool, dict[str, str]]:
+    """Whether the listed tickets come from more than one source, and per source name the
+    Key cell's tooltip ("From source alpha (jira)"). Names come from the config, but are
+    cleaned like server text all the same: they end up in cells and tooltips."""
+    providers = {s.name: s.provider for s in state.snapshot.sources}
+    names = {t.source for t in state.snapshot.tickets}
+    tips = {}
+    for name in names:
+        provider = clean_text(providers.get(name, ""), _NAME_CHARS)
+        shown = clean_text(name, _NAME_CHARS) or "?"
+        tips[name] = f"From source {shown}" + (f" ({provider})" if provider else "")
+    return len(names) > 1, tips
+
+
+def key_text(key: str, source: str, several: bool) -> str:
+    """The Key cell: the ticket's key, prefixed by its source's name ("alpha:DEMO-1004")
+    when tickets from several sources are listed, so equal keys can be told apart (a
+    prefix rather than a second line or a colour: it is read out and searched as text)."""
+    if not several:
+        return key
+    return f"{clean_text(source, _NAME_CHARS) or '?'}:{key}"
+
+
 def build_rows(state: ServiceState, now: datetime) -> Rows:
     """One row per ticket, most urgent first (pure: any thread may build them)."""
     policy = state.settings.sla
+    several, tips = source_labels(state)
     entries = _entries_by_ticket(state)
     snoozes = {ref: until for ref, until in state.settings.snoozed if until > now}
     me_id = None if state.me is None else state.me.id
@@ -93,13 +123,14 @@ def build_rows(state: ServiceState, now: datetime) -> Rows:
             Row(
                 t,
                 t.priority.label,
-                t.key,
+                key_text(t.key, t.source, several),
                 t.title,
                 "" if who is None else "You" if who.id == me_id else who.name,
                 None if who is None else who.id,
                 running_clock(t, policy),
                 entries.get((t.source, t.id)),
                 snoozes.get(t.ref),
+                tips[t.source],
             )
         )
     rows.sort(key=_order_key)
