@@ -119,8 +119,8 @@ def test_levels_deduplicated_and_mapped(httpserver: HTTPServer, source: PagerDut
     week = ("2026-05-04T09:00:00Z", "2026-05-11T09:00:00Z")
     items = [
         oncall(ADA, 1, *week),  # same person/period/schedule at levels 1 and 2: one primary
-        oncall(ADA, 2, *week),
         oncall(ADA, 1, *week, policy={"id": "PE2", "summary": "Other EP"}),
+        oncall(ADA, 2, *week),
         oncall(BOB, 2, *week, schedule=BACKUP),
         oncall(BOB, 3, "2026-05-05T09:00:00Z", "2026-05-06T09:00:00Z", schedule=BACKUP),
     ]
