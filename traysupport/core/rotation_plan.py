@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
 from traysupport.core.model import Person, Role, Shift
@@ -107,24 +107,22 @@ def covered_hours(
     last = until.astimezone(tz).date() + timedelta(days=1)
     spans: list[tuple[datetime, datetime]] = []
 
-    def local(d: object, t: time) -> datetime:
-        return datetime.combine(d, t, tzinfo=tz).astimezone(UTC)  # type: ignore[arg-type]
+    def local(d: date, t: time) -> datetime:
+        return datetime.combine(d, t, tzinfo=tz).astimezone(UTC)
 
     while day <= last:
         nxt = day + timedelta(days=1)
         if hours.weekends and day.weekday() >= 5:
             spans.append((local(day, time(0)), local(nxt, time(0))))
         elif hours.nightly is not None:
-            a, b = hours.nightly
-            end = local(nxt, b) if b <= a else local(day, b)
-            spans.append((local(day, a), end))
-            if b > a:
-                pass
+            begins, ends = hours.nightly
+            end = local(nxt, ends) if ends <= begins else local(day, ends)
+            spans.append((local(day, begins), end))
         day = nxt
     spans.sort()
     merged: list[tuple[datetime, datetime]] = []
-    for a, b in spans:
-        a, b = max(a, since), min(b, until)
+    for start, end in spans:
+        a, b = max(start, since), min(end, until)
         if b <= a:
             continue
         if merged and a <= merged[-1][1]:
