@@ -7,7 +7,7 @@ its section in docs/providers.md ("Adding a provider" there walks through it).
 
 from __future__ import annotations
 
-from traysupport.sources import ics, pagerduty, teamapi
+from traysupport.sources import ics, jsm_oncall, opsgenie, pagerduty, teamapi
 from traysupport.sources.provider import ProviderSpec
 
 BUILT_IN: tuple[ProviderSpec, ...] = (
@@ -15,6 +15,8 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     teamapi.DEMO_SPEC,
     ics.SPEC,
     pagerduty.SPEC,
+    jsm_oncall.SPEC,
+    opsgenie.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 
