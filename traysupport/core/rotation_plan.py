@@ -9,7 +9,7 @@ this module adds what a rotation file can say beyond one person per turn:
 - A swap exchanges two members' turns inside [start, end) (any slot).
 - A shadow rides along with whoever is primary (after overrides and swaps) in its range.
 - An out-of-hours rotation has its own members and turns, and its shifts are cut to the
-  hours it covers (weekday evenings/nights as a local "HH:MM-HH:MM" span, whole weekend
+  hours it covers (evenings/nights as a local "HH:MM-HH:MM" span, whole weekend
   days), local wall time in its zone; its shifts are marked ``out_of_hours``.
 """
 
@@ -48,7 +48,7 @@ class Hours:
     """The local hours an out-of-hours rotation covers."""
 
     nightly: tuple[time, time] | None = None
-    """Each weekday from the first time to the second (the next day when it wraps)."""
+    """Every day from the first time to the second (the next day when it wraps)."""
     weekends: bool = False
     """Saturday and Sunday, all day."""
 
@@ -114,7 +114,7 @@ def covered_hours(
         nxt = day + timedelta(days=1)
         if hours.weekends and day.weekday() >= 5:
             spans.append((local(day, time(0)), local(nxt, time(0))))
-        elif hours.nightly is not None:
+        if hours.nightly is not None:
             begins, ends = hours.nightly
             end = local(nxt, ends) if ends <= begins else local(day, ends)
             spans.append((local(day, begins), end))
