@@ -59,6 +59,7 @@ from traysupport.ui.queue_table import (
     reselect,
     selected_rows,
 )
+from traysupport.ui.schedule_view import schedule_tabs
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -135,11 +136,11 @@ class QueueWindow(QWidget):
         self.filters = FilterBar(self, self.set_filter)
         self.filter_group, self.filter_buttons = self.filters.group, self.filters.buttons
         self.count_label = self.filters.count_label
-        root.addLayout(self.filters.layout)
         self.table = build_table(self.model, self)
         self.table.acknowledge_requested.connect(self.acknowledge_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        root.addWidget(self.table, 1)
+        self.tabs, self.schedule = schedule_tabs(self, self.filters.layout, self.table, self._clock)
+        root.addWidget(self.tabs, 1)
         self.notice = plain_label(muted=True)
         self.notice.setWordWrap(True)
         self.notice.hide()
@@ -197,6 +198,7 @@ class QueueWindow(QWidget):
         self.header.show(self._state, now)
         self.not_sent.show(state)
         self._update_actions()
+        self.schedule.set_state(state)
         if self.handover_dialog is not None:
             self.handover_dialog.set_state(state)
 
@@ -205,6 +207,8 @@ class QueueWindow(QWidget):
         now = self._clock()
         self.model.tick(now)
         self.header.show(self._state, now)
+        if self.schedule.isVisible():
+            self.schedule.refresh()
 
     def set_filter(self, which: QueueFilter) -> None:
         """Show my, unassigned or all tickets."""
