@@ -7,7 +7,7 @@ its section in docs/providers.md ("Adding a provider" there walks through it).
 
 from __future__ import annotations
 
-from traysupport.sources import ics, jsm_oncall, opsgenie, pagerduty, teamapi
+from traysupport.sources import ics, jsm_oncall, opsgenie, pagerduty, rotation_file, teamapi
 from traysupport.sources.provider import ProviderSpec
 
 BUILT_IN: tuple[ProviderSpec, ...] = (
@@ -17,6 +17,7 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     pagerduty.SPEC,
     jsm_oncall.SPEC,
     opsgenie.SPEC,
+    rotation_file.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 

@@ -1,0 +1,170 @@
+"""The rotation-file provider: a team's rotation written as a TOML file, no scheduling tool.
+
+The file (format: docs/providers.md#rotation-file, parsed by `rotation_format`) is read
+from a local path or an http(s) URL on every fetch, so an edit shows on the next poll;
+the expansion into shifts is `core.rotation_plan`'s (no I/O there).
+
+Relative paths: the provider's `SourceContext` does not carry the config file's folder,
+so a path must be absolute or start with ``~``; a relative one is refused with that fix
+(docs/providers.md#rotation-file says so).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from traysupport.core.model import Person, Shift, require_aware
+from traysupport.core.rotation_plan import all_shifts
+from traysupport.sources.base import BadDataError, SourceError
+from traysupport.sources.http import HttpClient
+from traysupport.sources.provider import ProviderSpec, SourceContext
+from traysupport.sources.rotation_format import RotationFile, RotationFileError, parse_rotation
+from traysupport.sources.settings import InvalidValueError, Kind, setting
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 1_000_000
+"""A rotation file is a few kilobytes; anything past a megabyte is the wrong file."""
+TOML_TYPES = ("application/toml", "text/plain", "text/x-toml", "application/octet-stream")
+"""What servers and file hosts label a .toml file as."""
+
+
+class FileOrUrl(Kind[str]):
+    """An http(s) URL, or an absolute or ``~`` path to the rotation file."""
+
+    label = "file path or http(s) URL"
+
+    def parse(self, raw: object) -> str:
+        """The location as written; a relative path or another scheme is refused."""
+        fix = 'write an absolute path like "/etc/team/rotation.toml" or "~/rotation.toml", or a URL'
+        if not isinstance(raw, str):
+            raise InvalidValueError("is not text", fix)
+        text = raw.strip()
+        if not text:
+            return ""
+        if is_url(text):
+            return text
+        if "://" in text:
+            raise InvalidValueError("is not an http(s) URL or a file path", fix)
+        if not Path(text).expanduser().is_absolute():
+            raise InvalidValueError(
+                "is a relative path (it would depend on the folder the app starts in)", fix
+            )
+        return text
+
+
+def is_url(text: str) -> bool:
+    """True for an http:// or https:// location."""
+    return text.lower().startswith(("http://", "https://"))
+
+
+class RotationFileSource:
+    """A RotationSource over one rotation file (path or URL), read afresh on every fetch."""
+
+    def __init__(self, name: str, location: str, *, http: HttpClient | None) -> None:
+        self._name = name
+        self._location = location
+        self._http = http
+        self._file: RotationFile | None = None
+
+    @property
+    def name(self) -> str:
+        """The source's name."""
+        return self._name
+
+    def close(self) -> None:
+        """Close the HTTP connections, if any."""
+        if self._http is not None:
+            self._http.close()
+
+    def fetch_me(self) -> Person | None:
+        """A file has no login: who I am comes from the source's ``me``."""
+        return None
+
+    def fetch_people(self) -> list[Person]:
+        """The file's members."""
+        return list(self._read().people.values())
+
+    def fetch_shifts(self, since: datetime, until: datetime) -> list[Shift]:
+        """Every rotation's shifts in the file overlapping [since, until), UTC."""
+        require_aware(since, "since")
+        require_aware(until, "until")
+        file = self._read()
+        try:
+            return all_shifts(file.plans, file.people, since, until)
+        except ValueError as error:  # a window too long: the caller's mistake, said plainly
+            raise BadDataError(
+                self._name, f"the rotation file could not be expanded: {error}"
+            ) from None
+
+    def _read(self) -> RotationFile:
+        text = self._text()
+        try:
+            self._file = parse_rotation(text, self._where())
+        except RotationFileError as error:
+            raise BadDataError(
+                self._name,
+                "the rotation file is not valid: " + "; ".join(error.problems),
+                "Fix the file (check it with `traysupport rotation check FILE`).",
+            ) from None
+        return self._file
+
+    def _where(self) -> str:
+        return self._location
+
+    def _text(self) -> str:
+        if self._http is not None:
+            return self._http.get_text(self._location, types=TOML_TYPES)
+        return read_file(self._name, Path(self._location).expanduser())
+
+
+def read_file(source: str, path: Path) -> str:
+    """The file's UTF-8 text, or a SourceError saying what is wrong with it."""
+    hint = "Check the rotation file's path in Settings and that the file is readable."
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise SourceError(source, f"the rotation file {path} does not exist", hint) from None
+    except OSError as error:
+        problem = f"the rotation file {path} could not be read ({error.strerror or 'error'})"
+        raise SourceError(source, problem, hint) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BadDataError(source, f"the rotation file {path} is larger than 1 MB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadDataError(
+            source, f"the rotation file {path} is not UTF-8 text (byte {error.start})"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class RotationFileSettings:
+    """Where the rotation file is."""
+
+    path: str = setting(
+        FileOrUrl(), "", 'The rotation file: an absolute or "~" path, or an https:// URL.'
+    )
+
+
+def _build(settings: RotationFileSettings, context: SourceContext) -> RotationFileSource:
+    if is_url(settings.path):
+        http = context.http(settings.path)
+        return RotationFileSource(context.name, settings.path, http=http)
+    return RotationFileSource(context.name, settings.path, http=None)
+
+
+SPEC = ProviderSpec(
+    name="rotation-file",
+    roles=frozenset({"rotation"}),
+    settings=RotationFileSettings,
+    build=_build,
+    description="A rotation written in a TOML file (path or URL), for teams without a scheduler.",
+    docs="docs/providers.md#rotation-file",
+    required=("path",),
+    needs_token=False,
+)
