@@ -115,7 +115,7 @@ def test_widget_follows_the_clock_when_refreshed(qtbot: QtBot) -> None:
     view.set_state(_state(WEEK))
     clock[0] = NOW + 5 * H  # my shift has started
     view.refresh()
-    assert "Primary (support): Sam (you), until Tue 00:00" in view.texts()
+    assert "Primary (support): You, until Tue 00:00" in view.texts()
 
 
 def test_window_has_a_schedule_tab_reached_by_keyboard(qtbot: QtBot, control: FakeControl) -> None:

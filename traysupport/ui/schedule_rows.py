@@ -70,9 +70,9 @@ def schedule_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[Sched
     if not status.on_now:
         lines.append(ScheduleLine("Nobody is on duty now."))
     for s in status.on_now:
-        you = " (you)" if status.is_me(s.person) else ""
         until = _when(s.end, now, tz)
-        lines.append(ScheduleLine(f"{_role(s)}: {name(s.person)}{you}, until {until}"))
+        who = "You" if status.is_me(s.person) else name(s.person)
+        lines.append(ScheduleLine(f"{_role(s)}: {who}, until {until}"))
     lines.append(ScheduleLine("Next", heading=True))
     changes = sorted({s.end for s in status.on_now} | {s.start for s in shifts if s.start > now})
     if changes:
