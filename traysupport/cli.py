@@ -335,6 +335,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def cmd_rotation(args: argparse.Namespace) -> int:
+    """`rotation check FILE`: validate a rotation file, show its next weeks (rotation_check)."""
+    from traysupport import rotation_check  # noqa: PLC0415
+
+    return rotation_check.run(args.file, args.weeks, say, None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `traysupport` (see `cli_parser`), with these commands."""
     from traysupport.cli_parser import Commands, parser_for  # noqa: PLC0415
@@ -349,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
             handover=cmd_handover,
             doctor=cmd_doctor,
             demo_server=cmd_demo_server,
+            rotation=cmd_rotation,
         ),
         default_budget=STATUS_BUDGET_SECONDS,
     )

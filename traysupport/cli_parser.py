@@ -30,6 +30,7 @@ class Commands:
     handover: Handler
     doctor: Handler
     demo_server: Handler
+    rotation: Handler
 
 
 def _seconds(text: str) -> float:
@@ -135,5 +136,15 @@ def parser_for(commands: Commands, *, default_budget: float) -> argparse.Argumen
     add("doctor", commands.doctor, "check the config, each source and the desktop")
     demo = add("demo-server", commands.demo_server, "serve the demo team's API on its own")
     demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    rotation = add("rotation", commands.rotation, "rotation files (the rotation-file provider)")
+    actions = rotation.add_subparsers(dest="rotation_action", metavar="ACTION", required=True)
+    check = actions.add_parser(
+        "check",
+        help="validate a rotation file and show its next weeks",
+        description="validate a rotation file; print who is on when (exit 0), or its problems"
+        " (exit 2)",
+    )
+    check.add_argument("file", type=Path, help="the rotation file (TOML)")
+    check.add_argument("--weeks", type=int, default=2, help="how many weeks to show (default 2)")
     parser.set_defaults(handler=commands.tray)
     return parser
