@@ -67,20 +67,19 @@ def test_a_gapless_rotation_covers_every_instant_once_per_role(
 @given(
     zone=ZONES,
     window=windows,
-    start_h=st.integers(0, 24 * 200),
-    length_h=st.integers(1, 24 * 20),
+    cut=st.tuples(st.floats(-0.5, 1.0), st.floats(0.01, 1.0)),
     who=st.sampled_from(IDS),
 )
 def test_an_override_wins_over_the_primary(
-    zone: ZoneInfo, window: tuple[datetime, int], start_h: int, length_h: int, who: str
+    zone: ZoneInfo, window: tuple[datetime, int], cut: tuple[float, float], who: str
 ) -> None:
     since = window[0].replace(tzinfo=UTC)
     until = since + timedelta(hours=window[1])
-    lo = since + timedelta(hours=start_h - 24 * 100)
-    hi = lo + timedelta(hours=length_h)
+    lo = since + (until - since) * cut[0]
+    hi = lo + (until - since) * cut[1]
     plan = RotationPlan(_plan(zone, IDS[:3], overrides=(Override(who, lo, hi),)), 2)
     shifts = plan_shifts(plan, PEOPLE, since, until)
-    for at in (since, since + (until - since) / 2, lo, hi - timedelta(seconds=1)):
+    for at in (since, since + (until - since) / 2, lo, lo + (hi - lo) / 2):
         if since <= at < until:
             primary = _holders(shifts, Role.PRIMARY, at)
             assert len(primary) == 1
