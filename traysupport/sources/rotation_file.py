@@ -153,7 +153,8 @@ class RotationFileSettings:
 
 def _build(settings: RotationFileSettings, context: SourceContext) -> RotationFileSource:
     if is_url(settings.path):
-        http = context.http(settings.path)
+        # A private link may hold a token (a raw-file URL with ?token=): never shown.
+        http = context.http(settings.path, url_is_secret=True)
         return RotationFileSource(context.name, settings.path, http=http)
     return RotationFileSource(context.name, settings.path, http=None)
 

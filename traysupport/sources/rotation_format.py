@@ -16,6 +16,7 @@ from typing import Any
 from traysupport.core.model import Person
 from traysupport.core.rotation import Override, RotationDefinition, Turn
 from traysupport.core.rotation_plan import Hours, RotationPlan, Shadow, Swap
+from traysupport.sources.parse import clean_text
 from traysupport.sources.section import make_section, read_section
 from traysupport.sources.settings import (
     Choice,
@@ -30,6 +31,7 @@ from traysupport.sources.settings import (
 )
 
 VERSION = 1
+NAME_CHARS = 200
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RESERVED = ("member", "override", "swap", "shadow", "out_of_hours", "start")
 
@@ -87,8 +89,9 @@ class _Reader:
 
     def text(self, table: str, item: Mapping[str, Any], key: str) -> str:
         value = item.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if isinstance(value, str) and clean_text(value, NAME_CHARS):
+            # No control or direction characters reach a tray menu or a notification.
+            return clean_text(value, NAME_CHARS)
         self.problem(table, key, 'is missing or not text; write it like key = "text".')
         return ""
 
@@ -214,7 +217,7 @@ def _plan(
             r.problem(table, "handoff_time", 'is empty; write it like "09:00".')
         return None
     defn = RotationDefinition(
-        name=s.name or "Rotation",
+        name=clean_text(s.name, NAME_CHARS) or "Rotation",
         members=members,
         turn=Turn(s.turn),
         handoff_weekday=DAYS.index(s.handoff_day),
