@@ -7,6 +7,7 @@ builds each source through its SPEC, as the app does. Not narrowed: all of FAULT
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -39,8 +40,6 @@ def _build(spec: ProviderSpec, settings: object) -> Any:
 
 
 def settings_with_url(settings: object, url: str) -> object:
-    from dataclasses import replace
-
     return replace(cast(Any, settings), url=url)
 
 
