@@ -133,3 +133,16 @@ def test_window_has_a_schedule_tab_reached_by_keyboard(qtbot: QtBot, control: Fa
     assert "On now" in window.schedule.texts()
     window.set_state(team_state(me=None))
     assert window.schedule.texts()[-1] == "You are not on the team's rotation yet."
+
+
+def test_a_rotation_of_many_short_turns_lists_the_first_thirty_and_counts_the_rest() -> None:
+    # Hourly turns for two weeks (the demo at 20x has thousands): listing each with its
+    # hand-overs held the GUI thread long enough that SIGTERM went unanswered.
+    turns = tuple(
+        Shift(ME if i % 2 == 0 else ANA, NOW + i * H, NOW + (i + 1) * H, Role.PRIMARY, "support")
+        for i in range(1, 300)
+    )
+    texts = _texts(_state(turns))
+
+    assert sum(1 for t in texts if t.endswith("Primary (support)")) == 30
+    assert texts[-1] == "… and 119 more (traysupport shifts --mine lists them all)"

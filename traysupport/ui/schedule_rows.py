@@ -31,6 +31,10 @@ class ScheduleLine(NamedTuple):
     heading: bool = False
 
 
+MAX_LISTED = 30
+"""My shifts listed at most; more than a month of daily turns is not read in a window."""
+
+
 def name(person: Person | None) -> str:
     """A person's name as one clean line ("nobody" without one)."""
     if person is None:
@@ -101,7 +105,9 @@ def _my_shifts(state: ServiceState, now: datetime, tz: tzinfo) -> list[ScheduleL
         return [ScheduleLine(f"No shifts of yours in the next {DAYS_AHEAD} days.")]
     lines: list[ScheduleLine] = []
     day = None
-    for s in mine:
+    # Each listed shift looks up its hand-overs in the whole schedule: a rotation of short
+    # turns (the demo at 20x has thousands) would hold the GUI thread on every redraw.
+    for s in mine[:MAX_LISTED]:
         start = local(s.start, tz)
         if start.date() != day:
             day = start.date()
@@ -114,4 +120,7 @@ def _my_shifts(state: ServiceState, now: datetime, tz: tzinfo) -> list[ScheduleL
         if s.start > now:
             lines.append(ScheduleLine(f"  ↳ from {_others_at(shifts, me, s.start, ending=False)}"))
         lines.append(ScheduleLine(f"  ↳ hand to {_others_at(shifts, me, s.end, ending=True)}"))
+    if len(mine) > MAX_LISTED:
+        more = len(mine) - MAX_LISTED
+        lines.append(ScheduleLine(f"… and {more} more (traysupport shifts --mine lists them all)"))
     return lines
