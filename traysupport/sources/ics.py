@@ -25,8 +25,9 @@ import recurring_ical_events  # type: ignore[import-untyped]
 from icalendar import Calendar, Event
 
 from traysupport.core.model import Person, Role, Shift, require_aware
-from traysupport.sources.base import BadDataError, SourceError
+from traysupport.sources.base import BadDataError
 from traysupport.sources.bodies import CALENDAR_TYPES
+from traysupport.sources.files import read_text_file
 from traysupport.sources.http import HttpClient
 from traysupport.sources.ics_people import PATTERNS, Directory, named_in, recognise
 from traysupport.sources.parse import clean_text
@@ -212,7 +213,7 @@ class IcsSource:
         if self._http is not None:
             return self._http.get_text(self._url, types=CALENDAR_TYPES)
         assert self._path is not None
-        return _read_file(self._name, self._path)
+        return _read_calendar(self._name, self._path)
 
     def _parse(self, text: str) -> _Parsed:
         calendar = parse_calendar(self._name, text)
@@ -322,23 +323,8 @@ def _file_path(url: str) -> Path:
     return Path(url).expanduser()
 
 
-def _read_file(source: str, path: Path) -> str:
-    hint = "Check the feed's path in Settings and that the file is readable."
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise SourceError(source, f"the calendar file {path} does not exist", hint) from None
-    except OSError as error:
-        problem = f"the calendar file {path} could not be read ({error.strerror or 'error'})"
-        raise SourceError(source, problem, hint) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise BadDataError(source, f"the calendar file {path} is larger than 20 MB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        problem = f"the calendar file {path} is not UTF-8 text (byte {error.start})"
-        raise BadDataError(source, problem) from None
+def _read_calendar(source: str, path: Path) -> str:
+    return read_text_file(source, path, "the calendar file", MAX_FILE_BYTES)
 
 
 def _build(settings: IcsSettings, context: SourceContext) -> IcsSource:

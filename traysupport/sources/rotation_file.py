@@ -18,7 +18,8 @@ from pathlib import Path
 
 from traysupport.core.model import Person, Shift, require_aware
 from traysupport.core.rotation_plan import all_shifts
-from traysupport.sources.base import BadDataError, SourceError
+from traysupport.sources.base import BadDataError
+from traysupport.sources.files import read_text_file
 from traysupport.sources.http import HttpClient
 from traysupport.sources.provider import ProviderSpec, SourceContext
 from traysupport.sources.rotation_format import RotationFile, RotationFileError, parse_rotation
@@ -123,23 +124,7 @@ class RotationFileSource:
 
 def read_file(source: str, path: Path) -> str:
     """The file's UTF-8 text, or a SourceError saying what is wrong with it."""
-    hint = "Check the rotation file's path in Settings and that the file is readable."
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise SourceError(source, f"the rotation file {path} does not exist", hint) from None
-    except OSError as error:
-        problem = f"the rotation file {path} could not be read ({error.strerror or 'error'})"
-        raise SourceError(source, problem, hint) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise BadDataError(source, f"the rotation file {path} is larger than 1 MB")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BadDataError(
-            source, f"the rotation file {path} is not UTF-8 text (byte {error.start})"
-        ) from None
+    return read_text_file(source, path, "the rotation file", MAX_FILE_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
