@@ -4,27 +4,18 @@ One endpoint, ``feed``, at ``/private/<token>/feed`` as PagerDuty's private feed
 (provider-apis.md §6): the token is in the URL path, so no Authorization header is
 sent and the URL itself must never show in a message. It answers a PagerDuty-shaped
 feed around `now` (with an ETag, and 304 when it is sent back), or misbehaves as the
-`Fault` set on it says, with every mode of tests/faultmodes.py in ICS terms. It reuses
-tests/faultwire.py's `FaultHttpd` for handler tracking, so `stop()` ends hung handlers.
+`Fault` set on it says, with every mode of tests/faultmodes.py in ICS terms. Serving,
+stopping and the fault dispatch are tests/sources/vendor_faultserver.py's; this holds
+only the feed's shapes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import random
-import socket
-import struct
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
 
-from tests.faultmodes import Fault, Mode
-from tests.faultwire import JOIN_SECONDS, FaultHttpd
+from tests.sources.vendor_faultserver import HOSTILE_NAME, FeedFaultServer, FeedHandler
 
 PEOPLE = (("Ada Lo", "ada@example.com"), ("Bob Ng", "bob@example.com"))
-PORTAL = b"<!doctype html><html><body><h1>Wi-Fi login</h1><form method=post></form></body></html>"
-HOSTILE_NAME = "Eve\x1b[31m\u202eEvil\u0000 Person"
 
 
 def feed_shifts(now: datetime) -> list[tuple[str, datetime, datetime]]:
@@ -70,184 +61,17 @@ def feed(now: datetime, *, hostile: bool = False) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-class IcsFaultServer:
+class _Handler(FeedHandler):
+    CONTENT_TYPE = "text/calendar"
+    WRONG_SHAPE = b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ada\r\nEND:VCARD\r\n"  # not a calendar
+    HUGE_CHUNK = b"X-PAD:" + b"x" * (64 * 1024 - 8) + b"\r\n"
+
+    def _feed(self, hostile: bool) -> bytes:
+        return feed(self.owner.now, hostile=hostile)
+
+
+class IcsFaultServer(FeedFaultServer):
     """The feed on 127.0.0.1, an ephemeral port; ``set("feed", fault)`` switches it."""
 
-    def __init__(self, token: str, now: datetime | None = None) -> None:
-        self.token = token
-        self.now = now or datetime.now(UTC).replace(microsecond=0)
-        self.stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._fault = Fault()
-        self._hits: dict[str, int] = {}
-        self._httpd: _Httpd | None = None
-        self._serving: threading.Thread | None = None
-
-    def start(self) -> Self:
-        """Listen and serve on a thread."""
-        self._httpd = _Httpd(self)
-        self._serving = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="icsfault"
-        )
-        self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        """End every handler (hung ones too), close the sockets, join the threads."""
-        httpd, serving = self._httpd, self._serving
-        if httpd is None:
-            return
-        self.stopping.set()
-        httpd.shutdown()
-        if serving is not None:
-            serving.join(JOIN_SECONDS)
-        httpd.server_close()
-        left = httpd.end_handlers()
-        self._httpd = self._serving = None
-        if left:
-            raise RuntimeError(f"ics fault server handlers still running: {left}")
-
-    @property
-    def origin(self) -> str:
-        """http://127.0.0.1:<port>."""
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    @property
-    def url(self) -> str:
-        """The private feed URL (it holds the token)."""
-        return f"{self.origin}/private/{self.token}/feed"
-
-    @property
-    def writes(self) -> list[Any]:
-        """A feed takes no writes."""
-        return []
-
-    def set(self, endpoint: str, fault: Fault, *, times: int | None = None) -> None:
-        """Answer the feed with *fault* from now on (*times* is not needed here)."""
-        assert endpoint == "feed" and times is None
-        with self._lock:
-            self._fault = fault
-
-    def clear(self) -> None:
-        """The sound feed again."""
-        self.set("feed", Fault())
-
-    def hits(self, endpoint: str) -> int:
-        """Requests for *endpoint* ("feed")."""
-        with self._lock:
-            return self._hits.get(endpoint, 0)
-
-    def count(self, endpoint: str) -> Fault:
-        """Count a request; the fault to answer it with."""
-        with self._lock:
-            self._hits[endpoint] = self._hits.get(endpoint, 0) + 1
-            return self._fault
-
-
-class _Httpd(FaultHttpd):
-    def __init__(self, owner: IcsFaultServer) -> None:  # FaultHttpd's, with our handler
-        ThreadingHTTPServer.__init__(self, ("127.0.0.1", 0), _Handler)
-        self.owner = owner  # type: ignore[assignment]
-        self._lock = threading.Lock()
-        self._handlers = set()
-        self._sockets = set()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Httpd
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def do_GET(self) -> None:
-        try:
-            self._route()
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            self.close_connection = True
-
-    def _route(self) -> None:
-        owner: IcsFaultServer = self.server.owner  # type: ignore[assignment]
-        path = self.path.split("?")[0]
-        if path == "/portal":
-            self._send(200, PORTAL, "text/html; charset=utf-8")
-            return
-        moved = path.startswith("/moved/")
-        if path.removeprefix("/moved") != f"/private/{owner.token}/feed":
-            self._send(404, b"Not found", "text/plain")
-            return
-        fault = owner.count("moved/feed" if moved else "feed")
-        if moved or fault.mode in (Mode.OK, Mode.HOSTILE):
-            body = feed(owner.now, hostile=fault.mode is Mode.HOSTILE and not moved)
-            etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
-            if etag in (self.headers.get("If-None-Match") or ""):
-                self._send(304, b"", "", (("ETag", etag),))
-            else:
-                self._send(200, body, "text/calendar; charset=utf-8", (("ETag", etag),))
-            return
-        self._misbehave(owner, fault)
-
-    def _misbehave(self, owner: IcsFaultServer, fault: Fault) -> None:
-        mode = fault.mode
-        if mode is Mode.STATUS:
-            self._send(fault.status, b"injected fault", "text/plain", fault.headers)
-        elif mode is Mode.HANG:
-            owner.stopping.wait()
-            self.close_connection = True
-        elif mode is Mode.DRIP:
-            body = feed(owner.now)
-            self._head(200, "text/calendar", len(body))
-            for index in range(len(body)):
-                if owner.stopping.wait(fault.interval):
-                    break
-                self.wfile.write(body[index : index + 1])
-            self.close_connection = True
-        elif mode is Mode.GARBAGE:
-            self._send(200, random.Random(7).randbytes(2048), "text/calendar")
-        elif mode is Mode.WRONG_SHAPE:  # iCalendar syntax, but a vCard, not a calendar
-            self._send(
-                200, b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ada\r\nEND:VCARD\r\n", "text/calendar"
-            )
-        elif mode is Mode.HUGE:
-            self._head(200, "text/calendar", fault.size if fault.declare_length else None)
-            chunk, left = b"X-PAD:" + b"x" * (64 * 1024 - 8) + b"\r\n", fault.size
-            while left > 0 and not owner.stopping.is_set():
-                self.wfile.write(chunk[: min(left, len(chunk))])
-                left -= len(chunk)
-            self.close_connection = True
-        elif mode is Mode.REDIRECT:
-            targets = {
-                "portal": f"{owner.origin}/portal",
-                "other-portal": f"http://localhost:{self.server.server_address[1]}/portal",
-                "moved": f"{owner.origin}/moved{self.path}",
-            }
-            location = targets.get(fault.target, fault.target)
-            self._send(fault.status, b"", "text/plain", (("Location", location),))
-        elif mode is Mode.HTML:
-            self._send(200, PORTAL, "text/html; charset=utf-8")
-        elif mode is Mode.ECHO_AUTH:  # the secret here is the path: echo it everywhere
-            echo = f"no feed at {self.path} (Authorization: {self.headers.get('Authorization')})"
-            self._send(fault.status, echo.encode(), "text/plain", (("X-Echo", self.path),))
-        elif mode is Mode.RESET:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
-        else:  # REPLY
-            raw = fault.payload if isinstance(fault.payload, bytes) else b""
-            self._send(fault.status, raw, dict(fault.headers).get("Content-Type", "text/plain"))
-
-    def _head(self, status: int, content_type: str, length: int | None, headers: Any = ()) -> None:
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        if length is None:
-            self.send_header("Connection", "close")
-        else:
-            self.send_header("Content-Length", str(length))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-
-    def _send(self, status: int, body: bytes, content_type: str, headers: Any = ()) -> None:
-        self._head(status, content_type, len(body), headers)
-        self.wfile.write(body)
+    HANDLER = _Handler
+    NAME = "ics"
