@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.clock import FakeClock
 from tests.test_cli import EXIT_FAILED, Run, traysupport
+from tests.two_sources import SCRIPT_MINUTE_IN, held_server, write_config
 from traysupport.demo import DemoServer
 
-SCRIPT_MINUTE_IN = timedelta(seconds=60)
 EXIT_OK = 0
 
 
@@ -42,35 +41,13 @@ class Team:
         return answer
 
 
-def _server(start: datetime) -> DemoServer:
-    return DemoServer(clock=FakeClock(start + SCRIPT_MINUTE_IN), start=start)
-
-
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
     start = datetime.now(UTC).replace(microsecond=0) - SCRIPT_MINUTE_IN
-    alpha, beta = _server(start), _server(start)
+    (alpha, _), (beta, _) = held_server(start), held_server(start)
     alpha.start()
     beta.start()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-config_version = 2
-me = "sam.rivera@example.com"
-
-[[source]]
-name = "alpha"
-provider = "team-api"
-url = "{alpha.url}"
-
-[[source]]
-name = "beta"
-provider = "team-api"
-url = "{beta.url}"
-roles = ["queue"]
-""",
-        encoding="utf-8",
-    )
+    config = write_config(tmp_path / "config.toml", alpha, beta)
     try:
         yield Team(tmp_path / "home", config, alpha, beta)
     finally:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from tests.clock import FakeClock
+from tests.two_sources import SCRIPT_MINUTE_IN, held_server, write_config
 from tests.ui.test_app import TIMEOUT_MS, Outside, close_message_boxes, held_clock
 from traysupport import app as tray_module
 from traysupport.config import load_config
@@ -42,7 +43,6 @@ pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support raise",
 )
 
-SCRIPT_MINUTE_IN = timedelta(seconds=60)
 OUTAGE = timedelta(minutes=5)
 """How far the app's clock moves on once beta is stopped: the age its data is shown with."""
 KEYS = {"DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1004"}
@@ -110,41 +110,14 @@ class Running:
         qtbot.waitUntil(seen, timeout=TIMEOUT_MS)
 
 
-def _server(start: datetime) -> tuple[DemoServer, FakeClock]:
-    clock = FakeClock(start + SCRIPT_MINUTE_IN)
-    return DemoServer(clock=clock, start=start), clock
-
-
-def _config(path: Path, alpha: DemoServer, beta: DemoServer) -> Path:
-    path.write_text(
-        f"""
-config_version = 2
-me = "sam.rivera@example.com"
-
-[[source]]
-name = "alpha"
-provider = "team-api"
-url = "{alpha.url}"
-
-[[source]]
-name = "beta"
-provider = "team-api"
-url = "{beta.url}"
-roles = ["queue"]
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.fixture
 def running(qtbot: QtBot, tmp_path: Path) -> Iterator[Running]:
     start = datetime.now(UTC).replace(microsecond=0) - SCRIPT_MINUTE_IN
-    (alpha, alpha_clock), (beta, _) = _server(start), _server(start)
+    (alpha, alpha_clock), (beta, _) = held_server(start), held_server(start)
     alpha.start()
     try:
         beta.start()
-        config = load_config(_config(tmp_path / "config.toml", alpha, beta))
+        config = load_config(write_config(tmp_path / "config.toml", alpha, beta))
         clock = held_clock()
         with tray_module.running_app(config, hooks=Outside().hooks(), clock=clock) as app:
             run = Running(app, clock, alpha, alpha_clock, beta)

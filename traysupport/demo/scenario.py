@@ -54,8 +54,7 @@ JsonObject = dict[str, object]
 MAX_SPEED: Final = 100.0
 """Faster makes a 14-day window tens of thousands of shifts."""
 MAX_SHIFT_WINDOW: Final = timedelta(days=16)
-"""Longer /shifts windows are cut to this (real time) so one request stays small; the
-app asks for a day back and 14 ahead, which fits."""
+"""Longer /shifts windows are cut to this; the app's (a day back, 14 ahead) fits."""
 _FIRST_ID: Final = 1001
 # Closed tickets are kept (for their page, and for 409 rather than 404) up to this many.
 _CLOSED_KEPT: Final = 5000
