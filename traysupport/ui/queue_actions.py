@@ -4,6 +4,8 @@ An action is enabled only when it would do something to the selection: acknowled
 needs a ticket that is neither acknowledged nor already waiting in the outbox, retry and
 dismiss a selected failed action, open a ticket with a web link. Retry and Dismiss show
 only while a listed ticket has a failed action (the others are in `queue_not_sent`).
+The row sits on the Queue tab; while another tab shows, the selection it acts on is out
+of sight, so its actions are hidden and their keys do nothing (`show_for_queue`).
 """
 
 from __future__ import annotations
@@ -76,6 +78,15 @@ class ActionBar:
         self.layout.addWidget(self.retry_button)
         self.dismiss_button = _button(self.dismiss, window)
         self.layout.addWidget(self.dismiss_button)
+        self.on_selection = (
+            self.acknowledge,
+            self.handover,
+            self.open,
+            self.snooze,
+            self.retry,
+            self.dismiss,
+        )
+        """The actions on the queue's selection (Hide and Refresh are the window's own)."""
 
     def _action(self, text: str, slot: Slot, keys: Iterable[str], tip: str) -> QAction:
         action = QAction(text, self._window)  # parented: PySide6 collects parentless actions
@@ -84,6 +95,16 @@ class ActionBar:
         action.triggered.connect(slot)
         self._window.addAction(action)
         return action
+
+    def show_for_queue(self, shown: bool) -> None:
+        """Arm the selection's actions while the queue shows, disarm them otherwise.
+
+        A hidden QAction is also disabled and its shortcut ignored, and shown again it
+        takes back the enabled state last set (`update` may run meanwhile), so the
+        buttons return as they would have been.
+        """
+        for action in self.on_selection:
+            action.setVisible(shown)
 
     def update(
         self,

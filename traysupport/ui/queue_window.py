@@ -139,12 +139,9 @@ class QueueWindow(QWidget):
         self.table = build_table(self.model, self)
         self.table.acknowledge_requested.connect(self.acknowledge_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.tabs, self.schedule = schedule_tabs(self, self.filters.layout, self.table, self._clock)
-        root.addWidget(self.tabs, 1)
         self.notice = plain_label(muted=True)
         self.notice.setWordWrap(True)
         self.notice.hide()
-        root.addWidget(self.notice)
         self.actions_bar = ActionBar(
             self,
             acknowledge=self.acknowledge_selected,
@@ -162,7 +159,23 @@ class QueueWindow(QWidget):
         self.dismiss_action, self.dismiss_button = bar.dismiss, bar.dismiss_button
         self.not_sent.fallback_focus = self.table
         self.hide_action, self.refresh_action = bar.hide, bar.refresh
-        root.addLayout(bar.layout)
+        self.tabs, self.schedule = schedule_tabs(self, self._queue_page(), self._clock)
+        # The action row acts on the table's selection: only while the table shows.
+        self.tabs.currentChanged.connect(
+            lambda i: bar.show_for_queue(self.tabs.widget(i) is not self.schedule)
+        )
+        root.addWidget(self.tabs, 1)
+
+    def _queue_page(self) -> QWidget:
+        """The Queue tab: the filters over the table, the notice line and the action row."""
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addLayout(self.filters.layout)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.notice)
+        layout.addLayout(self.actions_bar.layout)
+        return page
 
     def _build_demo_banner(self) -> QFrame:
         frame, label = banner("demo")

@@ -12,7 +12,6 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QLayout,
     QListWidget,
     QListWidgetItem,
     QTabWidget,
@@ -68,21 +67,17 @@ class ScheduleView(QWidget):
 
 
 def schedule_tabs(
-    window: QWidget, filters: QLayout, table: QWidget, clock: Callable[[], datetime]
+    window: QWidget, queue: QWidget, clock: Callable[[], datetime]
 ) -> tuple[QTabWidget, ScheduleView]:
-    """The window's "Queue" tab (the filters over the table) beside a "Schedule" tab.
+    """The window's "Queue" tab (the *queue* page: filters, table, notice, action row)
+    beside a "Schedule" tab.
 
     Alt+Q / Alt+S (the mnemonics) and Ctrl+Tab / Ctrl+Shift+Tab switch tabs from anywhere
     in the window; the schedule is recomputed whenever its tab is shown.
     """
     tabs = QTabWidget(window)
-    page = QWidget(tabs)
-    layout = QVBoxLayout(page)
-    layout.setContentsMargins(0, 6, 0, 0)
-    layout.addLayout(filters)
-    layout.addWidget(table, 1)
     schedule = ScheduleView(clock, tabs)
-    tabs.addTab(page, "&Queue")
+    tabs.addTab(queue, "&Queue")
     tabs.addTab(schedule, "&Schedule")
     tabs.currentChanged.connect(lambda i: schedule.refresh() if i == 1 else None)
     for keys, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1)):
