@@ -40,6 +40,7 @@ from traysupport.core.model import ActionKind, AlertKind, Person, SourceStatus, 
 from traysupport.demo import BASE_PATH, ME, DemoServer
 from traysupport.demo.script import P1_AT, P1_WARNING_AT
 from traysupport.service import HomeLoop, PollSettings, ServiceState, SupportService
+from traysupport.sources.base import NO_STEPS, Steps
 from traysupport.sources.http import HttpClient
 from traysupport.sources.provider import BuiltSource
 from traysupport.sources.teamapi import TeamApiSource
@@ -56,15 +57,24 @@ class Recording(TeamApiSource):
         self.sent: list[tuple[str, str, str, str]] = []
         """(kind, ticket id, by id, to id) of each action asked of this source."""
 
-    def acknowledge(self, ticket_id: str, by: Person, idempotency_key: str) -> None:
+    def acknowledge(
+        self, ticket_id: str, by: Person, idempotency_key: str, *, steps: Steps = NO_STEPS
+    ) -> None:
         self.sent.append(("acknowledge", ticket_id, by.id, ""))
-        super().acknowledge(ticket_id, by, idempotency_key)
+        super().acknowledge(ticket_id, by, idempotency_key, steps=steps)
 
     def hand_over(
-        self, ticket_id: str, to: Person, note: str, by: Person, idempotency_key: str
+        self,
+        ticket_id: str,
+        to: Person,
+        note: str,
+        by: Person,
+        idempotency_key: str,
+        *,
+        steps: Steps = NO_STEPS,
     ) -> None:
         self.sent.append(("hand_over", ticket_id, by.id, to.id))
-        super().hand_over(ticket_id, to, note, by, idempotency_key)
+        super().hand_over(ticket_id, to, note, by, idempotency_key, steps=steps)
 
 
 class MakeService(Protocol):

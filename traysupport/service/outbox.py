@@ -9,6 +9,7 @@ reaches the source twice.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -19,9 +20,53 @@ from traysupport.service.model import (
     Wiring,
     utc_now,
 )
-from traysupport.sources.base import QueueSource, RateLimitedError, SourceError
+from traysupport.sources.base import QueueSource, RateLimitedError, SourceError, Steps
+from traysupport.store import OutboxEntry
 
 log = logging.getLogger(__name__)
+
+
+STEP_RECORD_WAIT = 10.0
+"""Seconds a send waits for the home thread to record one of its steps."""
+
+
+class _RecordedSteps:
+    """The `Steps` of one action being sent: those done before come from its outbox entry;
+    each new one is recorded by the home thread (the store's) before the send goes on."""
+
+    def __init__(
+        self,
+        entry: OutboxEntry,
+        call_soon: Callable[[Callable[[], None]], None],
+        mark: Callable[[str, str], bool],
+    ) -> None:
+        self._id = entry.id
+        self._done = set(entry.steps)
+        self._call_soon, self._mark = call_soon, mark
+        self.retrying = entry.attempts > 0 or entry.resumed or bool(entry.steps)
+
+    def done(self, step: str) -> bool:
+        """True when *step* reached the tool on an earlier attempt (or this one)."""
+        return step in self._done
+
+    def record(self, step: str) -> None:
+        """Worker thread: have the home thread record *step*; wait until it has.
+
+        If the home thread does not answer in time (the app is stopping), the step is
+        known done for this attempt only, and a later one may send it again.
+        """
+        self._done.add(step)
+        recorded = threading.Event()
+
+        def mark() -> None:
+            try:
+                self._mark(self._id, step)
+            finally:
+                recorded.set()
+
+        self._call_soon(mark)
+        if not recorded.wait(STEP_RECORD_WAIT):
+            log.warning("outbox: step %r of %s not recorded in time", step, self._id)
 
 
 class OutboxSender:
@@ -82,7 +127,8 @@ class OutboxSender:
             self._sending.add(action.id)
             by = self._person(action.source, action.by)
             to = self._person(action.source, action.to)
-            self._scheduler.add_job(self._send_job, args=[queue, action, by, to])
+            steps = _RecordedSteps(entry, self._call_soon, self._store.mark_step)
+            self._scheduler.add_job(self._send_job, args=[queue, action, by, to, steps])
         self._publish()
 
     def _no_queue(self, source: str) -> str:
@@ -97,13 +143,15 @@ class OutboxSender:
             'add "queue" back to its roles or dismiss this action'
         )
 
-    def _send_job(self, queue: QueueSource, action: UserAction, by: Person, to: Person) -> None:
+    def _send_job(
+        self, queue: QueueSource, action: UserAction, by: Person, to: Person, steps: Steps
+    ) -> None:
         """Worker thread: write one action to its ticket's source."""
         try:
             if action.kind is ActionKind.ACKNOWLEDGE:
-                queue.acknowledge(action.ticket_id, by, action.id)
+                queue.acknowledge(action.ticket_id, by, action.id, steps=steps)
             else:
-                queue.hand_over(action.ticket_id, to, action.note, by, action.id)
+                queue.hand_over(action.ticket_id, to, action.note, by, action.id, steps=steps)
             error: SourceError | None = None
         except SourceError as failure:
             error = failure

@@ -111,6 +111,48 @@ class ConflictError(SourceError):
     hint = "Refresh and look at the ticket; someone may have changed it already."
 
 
+class Steps(Protocol):
+    """The parts of one action already written to the tool, kept across retries and crashes.
+
+    A write that takes several calls (PagerDuty's reassign, then its note) names each
+    call a step: it skips a step that is `done` and `record`s each one as it succeeds.
+    When a later call fails, the outbox sends the action again and only what is left
+    goes out. `record` returns once the step is durable in the outbox; a crash between
+    the call and its record sends that step again, so a step should be safe to repeat
+    (an assignment is) or check the tool first (a comment with the same text).
+    """
+
+    def done(self, step: str) -> bool:
+        """True when *step* of this action reached the tool on an earlier attempt."""
+        ...
+
+    def record(self, step: str) -> None:
+        """Note that *step* reached the tool; durable when it returns, where it can be."""
+        ...
+
+    @property
+    def retrying(self) -> bool:
+        """True when an earlier attempt of this action was made (and may have got through)."""
+        ...
+
+
+class NoSteps:
+    """Steps for a write sent outside the outbox (tests, a one-off): nothing done, nothing kept."""
+
+    retrying = False
+
+    def done(self, step: str) -> bool:
+        """Nothing is done yet."""
+        return False
+
+    def record(self, step: str) -> None:
+        """Nothing is kept."""
+
+
+NO_STEPS: Steps = NoSteps()
+"""The default `Steps` of a write: a single attempt."""
+
+
 @runtime_checkable
 class RotationSource(Protocol):
     """Where the rotation schedule comes from."""
@@ -142,12 +184,23 @@ class QueueSource(Protocol):
         """All open tickets in the queue."""
         ...
 
-    def acknowledge(self, ticket_id: str, by: Person, idempotency_key: str) -> None:
-        """Mark the ticket acknowledged by *by*. Repeating it with the same key is a no-op."""
+    def acknowledge(
+        self, ticket_id: str, by: Person, idempotency_key: str, *, steps: Steps = NO_STEPS
+    ) -> None:
+        """Mark the ticket acknowledged by *by*. Repeating it with the same key is a no-op;
+        so is acknowledging what *by* already acknowledged."""
         ...
 
     def hand_over(
-        self, ticket_id: str, to: Person, note: str, by: Person, idempotency_key: str
+        self,
+        ticket_id: str,
+        to: Person,
+        note: str,
+        by: Person,
+        idempotency_key: str,
+        *,
+        steps: Steps = NO_STEPS,
     ) -> None:
-        """Reassign the ticket to *to*, adding *note*. Repeating with the same key is a no-op."""
+        """Reassign the ticket to *to*, adding *note*. Repeating with the same key is a no-op;
+        a write of several calls skips the `steps` done before."""
         ...

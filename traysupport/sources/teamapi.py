@@ -26,7 +26,7 @@ from traysupport.core.model import (
     TicketStatus,
     require_aware,
 )
-from traysupport.sources.base import NotFoundError
+from traysupport.sources.base import NO_STEPS, NotFoundError, Steps
 from traysupport.sources.http import HttpClient
 from traysupport.sources.paging import Cursor, pages
 from traysupport.sources.parse import ItemCache, JsonObject, format_utc, keep_valid
@@ -123,8 +123,11 @@ class TeamApiSource:
             tickets += keep_valid(page.items, parse_item, self._name, path, log)
         return list(_unique(tickets, lambda t: t.id, self._name, "tickets").values())
 
-    def acknowledge(self, ticket_id: str, by: Person, idempotency_key: str) -> None:
+    def acknowledge(
+        self, ticket_id: str, by: Person, idempotency_key: str, *, steps: Steps = NO_STEPS
+    ) -> None:
         """Acknowledge the ticket as *by*; the key makes a repeat a no-op on the server.
+        One call, so *steps* is not needed.
 
         Done only when the server answers, as docs/team-api.md says, with the ticket
         acknowledged (status past "new", or an acknowledged_at); else UnconfirmedError.
@@ -147,9 +150,17 @@ class TeamApiSource:
         )
 
     def hand_over(
-        self, ticket_id: str, to: Person, note: str, by: Person, idempotency_key: str
+        self,
+        ticket_id: str,
+        to: Person,
+        note: str,
+        by: Person,
+        idempotency_key: str,
+        *,
+        steps: Steps = NO_STEPS,
     ) -> None:
         """Reassign the ticket to *to* with *note*, as *by*; repeat-safe with the same key.
+        One call (the team API takes the note with the reassignment), so no *steps*.
 
         Done only when the server answers with the ticket assigned to *to*.
         """

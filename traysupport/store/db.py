@@ -72,6 +72,9 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE outbox ADD COLUMN owner TEXT",
         "ALTER TABLE outbox ADD COLUMN lease_until_us INTEGER",
     ),
+    # Steps: the calls of a several-call write that reached the tool (a JSON list), so a
+    # retry sends only what is left (sources.base.Steps).
+    ("ALTER TABLE outbox ADD COLUMN steps TEXT NOT NULL DEFAULT '[]'",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -22,11 +22,12 @@ send is due again after a doubling `backoff`, up to `RETRY_CAP`.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -77,11 +78,27 @@ class OutboxEntry:
     """The `Holder` (text form) that claimed it last; empty if none has."""
     lease_until: datetime | None = None
     """When that claim runs out, while the action is being sent."""
+    steps: frozenset[str] = frozenset()
+    """The calls of a several-call write that reached the tool already (`mark_step`)."""
+    resumed: bool = False
+    """Claimed from a sender that stopped or ran out of lease: it may have got through."""
 
     @property
     def id(self) -> str:
         """The action id, which is also the idempotency key sent to the source."""
         return self.action.id
+
+
+def _read_steps(action_id: str, body: str) -> frozenset[str]:
+    """The steps column: a JSON list of names; a damaged one reads as none done."""
+    try:
+        steps = json.loads(body)
+    except ValueError:
+        steps = None
+    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+        log.error("outbox: the steps of %s cannot be read; sending all of it", action_id)
+        return frozenset()
+    return frozenset(steps)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -129,12 +146,11 @@ class Outbox(Database):
     def _entries(self, where: str, params: Iterable[object] = ()) -> list[OutboxEntry]:
         query = (
             "SELECT id, action, state, attempts, next_attempt_us, last_error, owner,"
-            f" lease_until_us FROM outbox WHERE {where} ORDER BY seq"
+            f" lease_until_us, steps FROM outbox WHERE {where} ORDER BY seq"
         )
         entries = []
-        for id_, body, state, attempts, next_us, error, owner, lease_us in self._db.execute(
-            query, tuple(params)
-        ):
+        for row in self._db.execute(query, tuple(params)):
+            id_, body, state, attempts, next_us, error, owner, lease_us, steps = row
             try:
                 action = codec.decode_action(codec.loads(body))
             except codec.CodecError as exc:  # only a hand-edited or damaged row gets here
@@ -149,6 +165,7 @@ class Outbox(Database):
                     error,
                     owner or "",
                     maybe_from_us(lease_us),
+                    _read_steps(id_, steps),
                 )
             )
         return entries
@@ -196,6 +213,7 @@ class Outbox(Database):
             ).fetchall()
             gone: dict[str, bool] = {}
             taken: dict[int, str] = {}  # seq: action id
+            resumed: set[str] = set()
             for seq, action_id, state, owner, lease_us, next_us in rows:
                 if state == OutboxState.PENDING:
                     if next_us <= now_us:
@@ -215,6 +233,7 @@ class Outbox(Database):
                         why,
                     )
                     taken[seq] = action_id
+                    resumed.add(action_id)
             db.executemany(
                 "UPDATE outbox SET state = 'sending', owner = ?, lease_until_us = ? WHERE seq = ?",
                 ((self.owner, until_us, seq) for seq in taken),
@@ -223,7 +242,7 @@ class Outbox(Database):
             return []
         claimed = set(taken.values())
         held = self._entries("state = 'sending' AND owner = ?", (self.owner,))
-        return [e for e in held if e.id in claimed]
+        return [replace(e, resumed=e.id in resumed) for e in held if e.id in claimed]
 
     @contextmanager
     def _moving(self, action_id: str, *allowed: OutboxState) -> Iterator[sqlite3.Connection]:
@@ -285,6 +304,23 @@ class Outbox(Database):
                 "UPDATE outbox SET state = 'done', done_us = ?, owner = ?, lease_until_us = NULL"
                 " WHERE id = ?",
                 (to_us(at), self.owner, action_id),
+            )
+        return True
+
+    def mark_step(self, action_id: str, step: str) -> bool:
+        """Note that *step* of the action reached the tool; a retry skips it.
+
+        Only for an action this store holds; False (and a log line) otherwise: the
+        step's call was made all the same, and the new holder may repeat it.
+        """
+        with self._holding(action_id, f"step {step!r}") as db:
+            if db is None:
+                return False
+            (body,) = db.execute("SELECT steps FROM outbox WHERE id = ?", (action_id,)).fetchone()
+            steps = _read_steps(action_id, body) | {step}
+            db.execute(
+                "UPDATE outbox SET steps = ? WHERE id = ?",
+                (json.dumps(sorted(steps)), action_id),
             )
         return True
 
