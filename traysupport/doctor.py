@@ -7,21 +7,26 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import keyring
 
 from traysupport import runtime
-from traysupport.config import Config, ConfigError, load_config
+from traysupport.config import Config, ConfigError, get_secret, load_config, secret_env_names
+from traysupport.config_schema import SourceConfig
+from traysupport.sources import opsgenie
 from traysupport.sources.base import SourceError
 from traysupport.sources.provider import BuiltSource
 
 Out = Callable[[str], None]
 
 
-def run(config_path: Path | None, demo: bool, out: Out) -> int:
-    """Print one line per check; return the number of problems found."""
+def run(config_path: Path | None, demo: bool, out: Out, now: datetime | None = None) -> int:
+    """Print one line per check; return the number of problems found.
+
+    *now* (default: the clock) dates the warnings about providers whose API is ending.
+    """
     problems = 0
     try:
         config = load_config(config_path)
@@ -31,12 +36,48 @@ def run(config_path: Path | None, demo: bool, out: Out) -> int:
     if demo:
         config = config.as_demo()
     out(f"✓ config: {config.source_description}")
+    _check_settings(config, (now or datetime.now(UTC)).astimezone(UTC).date(), out)
     with runtime.demo_for(config) as run:
         problems += _check_sources(config, run.url if run else "", out)
     problems += _check_keyring(out)
     problems += _check_desktop(out)
     out("No problems found." if problems == 0 else f"{problems} problem(s) found.")
     return problems
+
+
+def _check_settings(config: Config, today: date, out: Out) -> None:
+    """What the settings alone show, before any network: a source without the token its
+    provider needs, a provider whose API is ending. Warnings: the source checks that
+    follow count the failures these lead to."""
+    for source in config.sources:
+        if source.spec.needs_token and get_secret(source.token_ref) is None:
+            out(_no_token(source))
+        if source.provider == opsgenie.SPEC.name:
+            out(_opsgenie_ending(source, today))
+
+
+def _no_token(source: SourceConfig) -> str:
+    """Which source lacks a token, under which token_ref, and the two ways to give it."""
+    ref, env = source.token_ref, secret_env_names(source.token_ref)[0]
+    return (
+        f'! {source.name} ({source.provider}): no token under token_ref "{ref}"; keep it in'
+        f' the keyring (service "traysupport", user name "{ref}", e.g. `keyring set'
+        f" traysupport {ref}`) or set the environment variable {env}."
+    )
+
+
+def _opsgenie_ending(source: SourceConfig, today: date) -> str:
+    """When Opsgenie's REST API ends (or ended), and that jsm-oncall replaces it."""
+    label, end = f"{source.name} ({source.provider})", opsgenie.API_ENDS.isoformat()
+    move = "move this source to provider jsm-oncall (docs/providers.md#jsm-oncall)"
+    if opsgenie.api_ended(today):
+        return f"! {label}: Opsgenie's REST API ended on {end} and cannot be read; {move}."
+    days = (opsgenie.API_ENDS - today).days
+    left = f"{days} day" + ("s" if days != 1 else "")
+    return (
+        f"! {label}: Opsgenie's REST API ends on {end} (in {left}); {move}, which reads"
+        " the same schedules."
+    )
 
 
 def _check_sources(config: Config, demo_url: str, out: Out) -> int:
