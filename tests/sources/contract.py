@@ -131,6 +131,11 @@ class QueueHarness:
     """Who a ticket is handed over to."""
     state: Callable[[ContractServer, str], object]
     """The server's state of a ticket, to see that a repeated write changed nothing."""
+    keyed: bool = True
+    """Whether the API takes our idempotency key (the team API does). A tool that takes
+    none (RT, Zendesk, PagerDuty...) makes a repeat harmless by reading the ticket first
+    (already mine, already assigned to the recipient: nothing to send), and the contract
+    checks the server's state only."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,8 +95,9 @@ class QueueContract(ContractBase):
         assert handed != acknowledged, "the hand-over changed nothing on the server"
         provider.hand_over(ticket, to, "over to you", me, "hand-1")
         assert queue.state(server, ticket) == handed
-        keys = [write.idempotency_key for write in server.writes]
-        assert keys == ["ack-1", "ack-1", "hand-1", "hand-1"]
+        if queue.keyed:
+            keys = [write.idempotency_key for write in server.writes]
+            assert keys == ["ack-1", "ack-1", "hand-1", "hand-1"]
 
     def test_a_write_retried_after_a_lost_answer_is_applied_once(
         self, server: ContractServer, provider: QueueSource
@@ -111,7 +112,8 @@ class QueueContract(ContractBase):
         once = queue.state(server, ticket)
         provider.hand_over(ticket, to, "n", me, "h-1")
         assert queue.state(server, ticket) == once
-        assert {write.idempotency_key for write in server.writes} == {"h-1"}
+        if queue.keyed:
+            assert {write.idempotency_key for write in server.writes} == {"h-1"}
 
     @pytest.mark.parametrize("side", ["read", "write"])
     def test_a_hung_queue_server_is_given_up_on_within_a_bound(
