@@ -6,9 +6,9 @@ it. The clock ticks once a second while it is shown and not at all while it is h
 
 Its parts live beside it: the header (`queue_header`), the banner of failed actions
 of tickets it does not list (`queue_not_sent`), the table and filter bar
-(`queue_table`), the action bar (`queue_actions`), its memory (`queue_memory`) and
-where it opens (`placement`); this module puts them together, feeds them and runs the
-actions.
+(`queue_table`), the actions on the selection (`queue_commands`, with their bar in
+`queue_actions`), the schedule tab (`schedule_view`), its memory (`queue_memory`) and
+where it opens (`placement`); this module puts them together and feeds them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
@@ -31,12 +30,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWi
 
 from traysupport import paths
 from traysupport.core.model import Ticket
-from traysupport.service import ActionError, ServiceState, utc_now
-from traysupport.store import OutboxState
+from traysupport.service import ServiceState, utc_now
+from traysupport.store import OutboxEntry, OutboxState
 from traysupport.ui.handover_dialog import HandoverDialog
 from traysupport.ui.placement import place_near
 from traysupport.ui.ports import SupportControl
-from traysupport.ui.queue_actions import SNOOZE_FOR, WEB_SCHEMES, ActionBar, each_action, web_url
+from traysupport.ui.queue_actions import SNOOZE_FOR, WEB_SCHEMES
+from traysupport.ui.queue_commands import QueueCommands, UrlOpener
 from traysupport.ui.queue_header import (
     DutyHeader,
     banner,
@@ -81,8 +81,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-UrlOpener = Callable[[QUrl], Any]
-
 
 class QueueWindow(QWidget):
     """The queue window; feed it with `set_state`, open it with `show_near`."""
@@ -106,7 +104,6 @@ class QueueWindow(QWidget):
         self._control, self._clock, self._open_url = control, clock, open_url
         self._state_file = state_file
         self._state = control.state()
-        self.handover_dialog: HandoverDialog | None = None
         self.model = QueueModel(self)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
@@ -131,28 +128,21 @@ class QueueWindow(QWidget):
         self.demo_banner = self._build_demo_banner()
         root.addWidget(self.demo_banner)
         root.addWidget(self.stale_banner)
-        self.not_sent = NotSentBanner(self, self._dismiss_not_sent)
+        self.not_sent = NotSentBanner(self, self._dismiss_unlisted)
         root.addWidget(self.not_sent.frame)
         self.filters = FilterBar(self, self.set_filter)
         self.filter_group, self.filter_buttons = self.filters.group, self.filters.buttons
         self.count_label = self.filters.count_label
         self.table = build_table(self.model, self)
-        self.table.acknowledge_requested.connect(self.acknowledge_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.notice = plain_label(muted=True)
         self.notice.setWordWrap(True)
         self.notice.hide()
-        self.actions_bar = ActionBar(
-            self,
-            acknowledge=self.acknowledge_selected,
-            hand_over=self.hand_over_selected,
-            open_=self.open_selected,
-            snooze=self.snooze_selected,
-            retry=self.retry_selected,
-            dismiss=self.dismiss_selected,
-            refresh=self._control.refresh_now,
+        self.commands = QueueCommands(
+            self, self, self._control, clock=self._clock, open_url=self._open_url
         )
-        bar = self.actions_bar
+        self.table.acknowledge_requested.connect(self.commands.acknowledge)
+        bar = self.actions_bar = self.commands.bar
         self.acknowledge_action, self.handover_action = bar.acknowledge, bar.handover
         self.open_action, self.snooze_action = bar.open, bar.snooze
         self.retry_action, self.retry_button = bar.retry, bar.retry_button
@@ -176,6 +166,10 @@ class QueueWindow(QWidget):
         layout.addWidget(self.notice)
         layout.addLayout(self.actions_bar.layout)
         return page
+
+    def _dismiss_unlisted(self, action_id: str) -> None:
+        # Bound late: the commands' buttons are made after the table, for the Tab order.
+        self.commands.dismiss_unlisted(action_id)
 
     def _build_demo_banner(self) -> QFrame:
         frame, label = banner("demo")
@@ -215,6 +209,15 @@ class QueueWindow(QWidget):
         if self.handover_dialog is not None:
             self.handover_dialog.set_state(state)
 
+    def shown_state(self) -> ServiceState:
+        """The state the window shows."""
+        return self._state
+
+    @property
+    def handover_dialog(self) -> HandoverDialog | None:
+        """The handover dialog opened from this window's action, while it is open."""
+        return self.commands.handover_dialog
+
     def refresh_clock(self) -> None:
         """Move the countdowns to the clock's time (every second while shown)."""
         now = self._clock()
@@ -244,13 +247,17 @@ class QueueWindow(QWidget):
         """The selected rows, in order (read by ranges: see `queue_table.selected_rows`)."""
         return selected_rows(self.table)
 
+    def selected_entries(self) -> list[OutboxEntry | None]:
+        """The selected rows' outbox entries, in step with `selected_tickets`."""
+        return [self.model.entry_at(r) for r in self.selected_rows()]
+
     def focus_ticket(self, ref: str) -> bool:
         """Select the ticket with this ref, id or key (switching to All if hidden)."""
         if self.model.row_of(ref) is None and self.model.has_ticket(ref):
             self.set_filter(QueueFilter.ALL)
         row = self.model.row_of(ref)
         if row is None:
-            self._notify(f"{ref} is no longer in the queue")
+            self.notify(f"{ref} is no longer in the queue")
             return False
         index = self.model.index(row, 0)
         flags = QItemSelectionModel.SelectionFlag
@@ -259,7 +266,7 @@ class QueueWindow(QWidget):
         self.table.setFocus()
         return True
 
-    def _notify(self, text: str) -> None:
+    def notify(self, text: str) -> None:
         """A line under the table about the last action; "" hides it."""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
@@ -270,107 +277,17 @@ class QueueWindow(QWidget):
         entry = self.model.entry_at(rows[0]) if len(rows) == 1 else None
         if entry is not None and entry.state is OutboxState.FAILED:
             ticket = self.model.ticket_at(rows[0])
-            self._notify(
+            self.notify(
                 f"{ticket.key}: {entry.last_error} — press Retry (Ctrl+R) to send it again"
                 " or Dismiss (Ctrl+D) to drop it"
             )
         else:
-            self._notify("")
+            self.notify("")
         self._update_actions()
 
     def _update_actions(self) -> None:
-        entries = [self.model.entry_at(r) for r in self.selected_rows()]
-        tickets, unlisted = self.selected_tickets(), self.not_sent.count
-        self.actions_bar.update(self._state, self.model, tickets, entries, unlisted)
-
-    # -- actions -------------------------------------------------------------------------
-
-    def _each(self, verb: str, tickets: list[Ticket], act: Callable[[Ticket], object]) -> None:
-        """Apply *act* to each ticket; a failure is reported, and the others still go."""
-        problems = []
-        for ticket in tickets:
-            try:
-                act(ticket)
-            except ActionError as error:  # e.g. who I am is not known yet: the message says
-                problems.append(f"{ticket.key}: {error}")
-            except Exception as error:  # the store or a bug: say so, keep the window alive
-                log.exception("could not %s %s", verb, ticket.ref)
-                problems.append(f"{ticket.key}: {error}")
-        self.set_state(self._control.state())
-        if problems:  # after set_state, whose new selection clears the line
-            self._notify(f"Could not {verb} " + "; ".join(problems))
-
-    def acknowledge_selected(self) -> None:
-        """Acknowledge every selected ticket that is not acknowledged yet."""
-        if not self.acknowledge_action.isEnabled():
-            return
-        pending = {(e.action.source, e.action.ticket_id) for e in self._state.outbox}
-        todo = [
-            t
-            for t in self.selected_tickets()
-            if not t.acknowledged and (t.source, t.id) not in pending
-        ]
-        self._each("acknowledge", todo, self._control.acknowledge)
-
-    def snooze_selected(self) -> None:
-        """Silence the selected tickets' alerts for 30 minutes."""
-        until = self._clock() + SNOOZE_FOR
-        self._each("snooze", self.selected_tickets(), lambda t: self._control.snooze(t, until))
-
-    def retry_selected(self) -> None:
-        """Send the selected rows' failed actions again."""
-        self._on_failed("retry", self._control.retry, self._failed_selected())
-
-    def dismiss_selected(self) -> None:
-        """Drop the selected rows' failed actions: they will not be sent."""
-        self._on_failed("dismiss", self._control.dismiss, self._failed_selected())
-
-    def _dismiss_not_sent(self, action_id: str) -> None:
-        """Drop a failed action of a ticket the queue does not list (its banner line)."""
-        self._on_failed("dismiss", self._control.dismiss, [action_id])
-
-    def _failed_selected(self) -> list[str]:
-        entries = (self.model.entry_at(r) for r in self.selected_rows())
-        return [e.id for e in entries if e is not None and e.state is OutboxState.FAILED]
-
-    def _on_failed(self, verb: str, act: Callable[[str], object], ids: list[str]) -> None:
-        """Apply *act* to each failed action in *ids*, then show the new state."""
-        problem = each_action(verb, ids, act)
-        self.set_state(self._control.state())
-        if problem:  # after set_state, whose new selection clears the line
-            self._notify(problem)
-
-    def open_selected(self) -> None:
-        """Open the selected tickets' pages; only http and https links are followed."""
-        skipped = []
-        for ticket in self.selected_tickets():
-            url = web_url(ticket)
-            if url is None:
-                skipped.append(ticket.key)
-            else:
-                self._open_url(url)
-        if skipped:
-            self._notify(f"No web link to open for {', '.join(skipped)}")
-
-    def hand_over_selected(self) -> None:
-        """Open the handover dialog on the selected tickets (my open ones if none)."""
-        if not self.handover_action.isEnabled():
-            return
-        if self.handover_dialog is not None:
-            self.handover_dialog.raise_()
-            return
-        dialog = HandoverDialog(
-            self._control, tickets=self.selected_tickets() or None, clock=self._clock, parent=self
-        )
-        dialog.finished.connect(self._handover_closed)
-        self.handover_dialog = dialog
-        dialog.open()
-
-    def _handover_closed(self) -> None:
-        if self.handover_dialog is not None:
-            self.handover_dialog.deleteLater()
-        self.handover_dialog = None
-        self.set_state(self._control.state())
+        tickets, entries = self.selected_tickets(), self.selected_entries()
+        self.actions_bar.update(self._state, self.model, tickets, entries, self.not_sent.count)
 
     # -- showing -------------------------------------------------------------------------
 
