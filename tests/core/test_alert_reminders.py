@@ -15,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from traysupport.config_schema import AlertsSettings
-from traysupport.core.alerts import AlertSettings, QuietHours, evaluate, next_instant, rotation_ok
+from traysupport.core.alerts import (
+    AlertSettings,
+    QuietHours,
+    advance_trusted,
+    evaluate,
+    next_instant,
+)
 from traysupport.core.model import (
     Alert,
     AlertKind,
@@ -225,7 +231,6 @@ def test_a_down_queue_only_source_does_not_hold_back_a_shift_change() -> None:
     # Nor does a queue-only source that is down in both, or newly configured.
     assert len(changes(replace(before, sources=(ROTA, QUEUE_DOWN)), after)) == 1
     assert len(changes(replace(before, sources=(ROTA,)), after)) == 1
-    assert rotation_ok(after)
 
 
 def test_a_down_rotation_source_does_not_make_its_shifts_disappear() -> None:
@@ -233,11 +238,31 @@ def test_a_down_rotation_source_does_not_make_its_shifts_disappear() -> None:
     # A failed fetch that left the snapshot without the source's shifts.
     after = snap(FAR, sources=(status("rota", "rotation", ok=False), QUEUE))
     assert changes(before, after) == []
-    assert not rotation_ok(after)
     both = status("rota", "queue", "rotation", ok=False)
     assert changes(before, replace(after, sources=(both,))) == []
     # A status without roles predates them and may serve shifts: it counts as rotation.
     assert changes(before, replace(after, sources=(status("rota", ok=False),))) == []
+
+
+def test_a_down_rotation_source_holds_back_only_its_own_shift_changes() -> None:
+    night = status("nights", "rotation")
+    night_down = status("nights", "rotation", ok=False)
+    late = shift(at(2, 22), at(3, 6), source="nights", out_of_hours=True)
+    later = shift(at(3, 22), at(4, 6), source="nights", out_of_hours=True)
+    far_night = shift(at(9, 22), at(10, 6), BOB, source="nights")
+    first = snap(WED, FAR, late, far_night, sources=(ROTA, night))
+    trusted = advance_trusted(None, first)
+    # "nights" is down (its shifts missing from the merge); "rota" moved my shift.
+    second = snap(THU, FAR, sources=(ROTA, night_down))
+    [moved] = changes(trusted, second)
+    assert moved.body.startswith("Moved: primary on support Wed 09:00"), moved.body
+    trusted = advance_trusted(trusted, second)
+    assert late in trusted.shifts and THU in trusted.shifts, "the down source's baseline"
+    # Back, with its own change meanwhile: told now, and the "rota" move not again.
+    third = snap(THU, FAR, later, far_night, sources=(ROTA, night))
+    [night_moved] = changes(trusted, third, [moved.key])
+    assert "Wed 22:00 to Thu 06:00 → Thu 22:00" in night_moved.body, night_moved.body
+    assert "Thu 09:00" not in night_moved.body
 
 
 def test_each_change_fires_once_and_a_shift_moved_twice_fires_twice() -> None:

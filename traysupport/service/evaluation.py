@@ -76,10 +76,11 @@ class Evaluator:
             self._store.mark_fired(alert.key, now)
             self._fired.add(alert.key)
         self._previous = current
-        # A down queue-only source does not count; a shift change held by quiet hours or
-        # a pause is compared again, and told, once the hold ends.
-        if alert_rules.rotation_ok(current) and not alert_rules.holding(settings, now):
-            self._trusted = current
+        # Each rotation source's shifts are trusted as of its last good read, so one that
+        # is down holds back only its own changes. A change held by quiet hours or a pause
+        # is compared again, and told, once the hold ends.
+        if not alert_rules.holding(settings, now):
+            self._trusted = alert_rules.advance_trusted(self._trusted, current)
         self._record_breaches(current, now)
         self._schedule_wakeup(decided.wake_at)
         if fired:

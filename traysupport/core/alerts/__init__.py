@@ -50,6 +50,19 @@ Rules:
   unacknowledged P1 repeats every ``breach_repeat_p1``: the key gains the index
   ``floor((now - breach_at) / repeat)``; only the current index is returned, never a
   backlog. Everything else (and an acknowledged P1) uses index 0, i.e. fires once.
+- **assigned_to_me** (P1 critical, else normal): a ticket the baseline had (see below)
+  assigned to someone else or nobody is now mine, and not by my own doing: the tool's
+  ``assigned_by`` is not me and my acknowledge did not take it (``taken_by_me``, which
+  the service fills from the outbox and the ticket history). Says by whom when the tool
+  tells. Off with ``assigned_to_me``.
+- **priority_raised** (P1 critical, else normal): a ticket the baseline had is now of a
+  higher priority, and I hold it, or it is unassigned and concerns me as an SLA does
+  (on duty, or a P1 off duty when ``new_ticket_off_duty_p1``). Its SLA clock is the new
+  priority's (the policy applies per snapshot). Off with ``priority_raised``.
+  Both compare with *trusted* (else *previous*), which holds still through a pause or
+  quiet hours; a ticket new to the queue, a first evaluation and a source shown from
+  saved data or down in the baseline raise neither. Keys: ref + new assignee or
+  priority + the baseline instant, so a state reached again later is news again.
 - **source_down** (normal): a source with ``failures >= source_down_after``; keyed by
   name + ``last_ok_at``, so once per outage.
 - **source_recovered** (low): the previous snapshot had that source down and the
@@ -72,7 +85,7 @@ alone can make ``evaluate`` return something new.
 from traysupport.core.alerts.context import TITLE_LIMIT
 from traysupport.core.alerts.plan import Plan, evaluate, holding, next_instant, plan
 from traysupport.core.alerts.settings import AlertSettings, QuietHours
-from traysupport.core.alerts.shifts import rotation_ok
+from traysupport.core.alerts.shifts import advance_trusted
 from traysupport.core.alerts.tickets import concerns_me
 
 __all__ = [
@@ -80,10 +93,10 @@ __all__ = [
     "AlertSettings",
     "Plan",
     "QuietHours",
+    "advance_trusted",
     "concerns_me",
     "evaluate",
     "holding",
     "next_instant",
     "plan",
-    "rotation_ok",
 ]

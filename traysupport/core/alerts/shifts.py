@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from itertools import chain
 
 from traysupport.core.alerts.context import Candidate, Context, role_text, utc, when
 from traysupport.core.model import Alert, AlertKind, Person, Shift, Snapshot, SourceStatus
@@ -21,52 +20,95 @@ def serves_rotation(source: SourceStatus) -> bool:
     return not source.roles or ROTATION in source.roles
 
 
-def rotation_ok(snapshot: Snapshot) -> bool:
-    """True when every source serving shifts was read: the snapshot's shifts are whole.
+def _comparable(previous: Snapshot, current: Snapshot) -> frozenset[str]:
+    """The rotation sources whose shifts can be compared: ok in both snapshots.
 
-    Queue-only sources do not count: their health says nothing about the shifts, and a
-    down ticket queue must not delay or hide a shift change.
+    A source down in either, new, or removed would make its shifts look removed or
+    added; it is left out, and the others are compared without waiting for it.
     """
-    rotation = [s for s in snapshot.sources if serves_rotation(s)]
-    return bool(rotation) and all(s.ok for s in rotation)
+
+    def ok(snapshot: Snapshot) -> set[str]:
+        return {s.name for s in snapshot.sources if serves_rotation(s) and s.ok}
+
+    return frozenset(ok(previous) & ok(current))
 
 
-def _trustworthy(previous: Snapshot, current: Snapshot) -> bool:
-    """Both snapshots' shifts can be compared: same rotation sources, all of them ok.
+def _by_source(snapshot: Snapshot) -> dict[str, list[Shift]]:
+    """The snapshot's shifts by the rotation source they came from.
 
-    A rotation source that is down or new would make its shifts look removed or added.
+    A shift saved before shifts named their source belongs to the one rotation source
+    when there is one, and to none (not compared) otherwise.
     """
-    names_before = {s.name for s in previous.sources if serves_rotation(s)}
-    names_now = {s.name for s in current.sources if serves_rotation(s)}
-    every = chain(previous.sources, current.sources)
-    return names_before == names_now and all(s.ok for s in every if serves_rotation(s))
+    rotation = [s.name for s in snapshot.sources if serves_rotation(s)]
+    sole = rotation[0] if len(rotation) == 1 else ""
+    grouped: dict[str, list[Shift]] = {}
+    for shift in snapshot.shifts:
+        grouped.setdefault(shift.source or sole, []).append(shift)
+    return grouped
 
 
-def _horizon(snapshot: Snapshot) -> datetime | None:
-    return max((utc(s.end) for s in snapshot.shifts), default=None)
+def advance_trusted(trusted: Snapshot | None, current: Snapshot) -> Snapshot:
+    """The baseline the next shift comparison starts from: for each rotation source ok in
+    *current*, its status and shifts there; for one that is down, what *trusted* had.
+
+    So one rotation source that is down holds back only its own shift changes (told
+    when it answers again), not the others'.
+    """
+    if trusted is None:
+        return current
+    ok_now = {s.name for s in current.sources if serves_rotation(s) and s.ok}
+    kept = _by_source(trusted)
+    fresh = _by_source(current)
+    statuses = [s for s in current.sources if s.name in ok_now or not serves_rotation(s)]
+    statuses += [s for s in trusted.sources if serves_rotation(s) and s.name not in ok_now and s.ok]
+    names = {s.name for s in statuses if serves_rotation(s)}
+    shifts = [
+        shift for name in names for shift in (fresh if name in ok_now else kept).get(name, [])
+    ]
+    return Snapshot(current.taken_at, current.people, tuple(shifts), (), tuple(statuses))
+
+
+def _horizon(shifts: Sequence[Shift]) -> datetime | None:
+    return max((utc(s.end) for s in shifts), default=None)
 
 
 def _identity(shift: Shift) -> str:
     return f"{shift.key}|{utc(shift.end).isoformat()}"
 
 
-def _compared(snapshot: Snapshot, me: Person, at: datetime, horizon: datetime) -> dict[str, Shift]:
-    shifts = my_future_shifts(snapshot.shifts, me, at)
-    return {_identity(s): s for s in shifts if utc(s.start) < horizon}
+def _compared(
+    shifts: Sequence[Shift], me: Person, at: datetime, horizon: datetime
+) -> dict[str, Shift]:
+    mine = my_future_shifts(shifts, me, at)
+    return {_identity(s): s for s in mine if utc(s.start) < horizon}
+
+
+def _changes(
+    previous: Snapshot, current: Snapshot, me: Person, at: datetime
+) -> tuple[list[Shift], list[Shift]]:
+    """My shifts removed and added, source by source, within each source's horizon."""
+    before_all, after_all = _by_source(previous), _by_source(current)
+    removed: list[Shift] = []
+    added: list[Shift] = []
+    for name in sorted(_comparable(previous, current)):
+        before_shifts, after_shifts = before_all.get(name, []), after_all.get(name, [])
+        horizons = [h for h in (_horizon(before_shifts), _horizon(after_shifts)) if h]
+        if not horizons:
+            continue
+        horizon = min(horizons)
+        before = _compared(before_shifts, me, at, horizon)
+        after = _compared(after_shifts, me, at, horizon)
+        removed += [before[k] for k in sorted(before.keys() - after.keys())]
+        added += [after[k] for k in sorted(after.keys() - before.keys())]
+    return removed, added
 
 
 def shift_changed(previous: Snapshot | None, ctx: Context) -> Iterator[Candidate]:
     current, me = ctx.snapshot, ctx.me
-    if previous is None or me is None or not _trustworthy(previous, current):
+    if previous is None or me is None:
         return
-    horizons = [h for h in (_horizon(previous), _horizon(current)) if h is not None]
-    if not horizons:
-        return
-    at, horizon = utc(current.taken_at), min(horizons)
-    before = _compared(previous, me, at, horizon)
-    after = _compared(current, me, at, horizon)
-    removed = [before[k] for k in sorted(before.keys() - after.keys())]
-    added = [after[k] for k in sorted(after.keys() - before.keys())]
+    at = utc(current.taken_at)
+    removed, added = _changes(previous, current, me, at)
     if not removed and not added:
         return
     changed = sorted([f"-{_identity(s)}" for s in removed] + [f"+{_identity(s)}" for s in added])
