@@ -50,6 +50,7 @@ def _by_source(snapshot: Snapshot) -> dict[str, list[Shift]]:
 def advance_trusted(trusted: Snapshot | None, current: Snapshot) -> Snapshot:
     """The baseline the next shift comparison starts from: for each rotation source ok in
     *current*, its status and shifts there; for one that is down, what *trusted* had.
+    Tickets and the other sources' statuses are *current*'s.
 
     So one rotation source that is down holds back only its own shift changes (told
     when it answers again), not the others'.
@@ -65,7 +66,9 @@ def advance_trusted(trusted: Snapshot | None, current: Snapshot) -> Snapshot:
     shifts = [
         shift for name in names for shift in (fresh if name in ok_now else kept).get(name, [])
     ]
-    return Snapshot(current.taken_at, current.people, tuple(shifts), (), tuple(statuses))
+    return Snapshot(
+        current.taken_at, current.people, tuple(shifts), current.tickets, tuple(statuses)
+    )
 
 
 def _horizon(shifts: Sequence[Shift]) -> datetime | None:
