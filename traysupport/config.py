@@ -174,7 +174,8 @@ def _read_layer(path: Path, required: bool, problems: list[str]) -> _Layer:
     for key, raw in flat.items():
         setting = SETTINGS.get(key)
         if key == "source":
-            layer.sources = read_tables(raw, where, problems)
+            # Relative paths in a file mean beside it (a team ships files with its defaults).
+            layer.sources = read_tables(raw, where, problems, path.expanduser().absolute().parent)
         elif version == 1 and is_legacy_key(key):
             layer.legacy[key] = LegacyKey(raw, where)
         elif setting is None:

@@ -5,15 +5,21 @@ A team defaults file may declare sources; the user's file adds to a source of th
 name what is personal (``me``, ``token_ref``) or declares sources of its own. A table's
 keys are the common ones (`SourceCommon`) and those of its provider's settings; each is
 checked by its kind, with the loader's wording (`traysupport.sources.section`).
+
+A key whose kind is `FolderRelative` (a rotation file's ``path``, a calendar's ``url``)
+is anchored to the folder of the file that set it before it is parsed, so a team's
+``path = "rotation.toml"`` means the file beside its team defaults file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from traysupport.config_schema import MIN_POLL, SourceCommon, SourceConfig
+from traysupport.sources.local_paths import FolderRelative
 from traysupport.sources.provider import ROLES
 from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.section import (
@@ -35,14 +41,24 @@ class RawSource:
 
     name: str
     keys: dict[str, tuple[object, str]] = field(default_factory=dict)
+    folders: dict[str, Path] = field(default_factory=dict)
+    """The folder of each file (by its `where`) that relative paths in it are read from."""
 
-    def overlay(self, table: dict[str, object], where: str) -> None:
+    def overlay(self, table: dict[str, object], where: str, folder: Path | None = None) -> None:
         """Lay a later file's table for the same source over this one, key by key."""
         self.keys |= {key: (value, where) for key, value in table.items()}
+        if folder is not None:
+            self.folders[where] = folder
 
 
-def read_tables(raw: object, where: str, problems: list[str]) -> list[RawSource]:
-    """The ``[[source]]`` tables of one file, each with its name; problems go to *problems*."""
+def read_tables(
+    raw: object, where: str, problems: list[str], folder: Path | None = None
+) -> list[RawSource]:
+    """The ``[[source]]`` tables of one file, each with its name; problems go to *problems*.
+
+    *folder* is the file's folder, that relative paths in it are read from (None: a
+    relative path is refused).
+    """
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
         problems.append(
             f"{where}: source = {shown_value(raw)} is not a list of tables; write each"
@@ -63,7 +79,7 @@ def read_tables(raw: object, where: str, problems: list[str]) -> list[RawSource]
             )
             continue
         source = RawSource(name)
-        source.overlay(table, where)
+        source.overlay(table, where, folder)
         tables.append(source)
     return tables
 
@@ -76,8 +92,9 @@ def merge_layers(layers: Iterable[list[RawSource]]) -> list[RawSource]:
             if table.name in merged:
                 for key, (value, where) in table.keys.items():
                     merged[table.name].keys[key] = (value, where)
+                merged[table.name].folders |= table.folders
             else:
-                merged[table.name] = RawSource(table.name, dict(table.keys))
+                merged[table.name] = RawSource(table.name, dict(table.keys), dict(table.folders))
     return list(merged.values())
 
 
@@ -125,10 +142,15 @@ def _read_keys(
     prefix: str,
     problems: list[str],
 ) -> dict[str, Any]:
-    """The values *table* gives the keys of section *cls*, each read with its own file."""
+    """The values *table* gives the keys of section *cls*, each read with its own file
+    (and a relative path against that file's folder)."""
     by_file: dict[str, dict[str, object]] = {}
-    for key, (value, where) in table.keys.items():
+    for key, (written, where) in table.keys.items():
         if key in rows:
+            kind, folder = rows[key].kind, table.folders.get(where)
+            value = written
+            if folder is not None and isinstance(kind, FolderRelative):
+                value = kind.anchored(written, folder)
             by_file.setdefault(where, {})[key] = value
     values: dict[str, Any] = {}
     for where, part in by_file.items():

@@ -7,6 +7,8 @@ by hand. Traps (provider-apis.md §10 "iCalendar feeds: traps"): cancelled and
 zero-length events come back from the expansion and are not shifts; all-day events are
 expanded in the calendar's zone (X-WR-TIMEZONE, else the ``timezone`` setting), not UTC.
 A private feed URL is itself a secret: the HTTP client is made with ``url_is_secret``.
+A relative plain path is read from the folder of the config file that names it (the
+loader anchors it, `traysupport.sources.local_paths`), never from the working folder.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from traysupport.sources.bodies import CALENDAR_TYPES
 from traysupport.sources.files import read_text_file
 from traysupport.sources.http import HttpClient
 from traysupport.sources.ics_people import PATTERNS, Directory, named_in, recognise
+from traysupport.sources.local_paths import anchored_path, is_relative_path
 from traysupport.sources.parse import clean_text
 from traysupport.sources.provider import ROTATION, ProviderSpec, SourceContext
 from traysupport.sources.settings import (
@@ -52,18 +55,32 @@ _TIMED = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENC
 
 
 class FeedUrl(Kind[str]):
-    """https://, http://, webcal:// (read as https), file:// or a plain path."""
+    """https://, http://, webcal:// (read as https), file:// or a plain path (relative:
+    to the folder of the config file that names it, anchored by the loader)."""
 
     label = "feed URL or file path"
+
+    def anchored(self, raw: object, folder: Path) -> object:
+        """A relative plain path written in a config file in *folder*, as a path there."""
+        if not isinstance(raw, str) or _is_address(raw.strip()):
+            return raw
+        return anchored_path(raw.strip(), folder)
 
     def parse(self, raw: object) -> str:
         fix = 'write it like "https://acme.pagerduty.com/private/…/feed" or a file path'
         if not isinstance(raw, str):
             raise InvalidValueError("is not text", fix)
-        scheme = urlsplit(raw.strip()).scheme.lower()
+        text = raw.strip()
+        scheme = urlsplit(text).scheme.lower()
         if len(scheme) > 1 and scheme not in ("http", "https", "webcal", "file"):
             raise InvalidValueError(f"is a {clean_text(scheme, 20)}: address", fix)
-        return raw.strip()
+        if not _is_address(text) and is_relative_path(text):
+            # Read from the working folder it would change with how the app is started.
+            raise InvalidValueError(
+                "is a relative path (it would depend on the folder the app starts in)",
+                'write an absolute path like "/srv/oncall.ics" or "~/oncall.ics", or a URL',
+            )
+        return text
 
 
 class PersonPattern(Kind[str]):
@@ -310,6 +327,11 @@ def _http_url(url: str) -> str:
     if parts.scheme.lower() == "webcal":
         return "https" + url[len(parts.scheme) :]
     return url
+
+
+def _is_address(text: str) -> bool:
+    """True for a URL (any scheme longer than a Windows drive letter), not a plain path."""
+    return len(urlsplit(text).scheme) > 1
 
 
 def _is_http(url: str) -> bool:

@@ -5,8 +5,9 @@ from a local path or an http(s) URL on every fetch, so an edit shows on the next
 the expansion into shifts is `core.rotation_plan`'s (no I/O there).
 
 Relative paths: the provider's `SourceContext` does not carry the config file's folder,
-so a path must be absolute or start with ``~``; a relative one is refused with that fix
-(docs/providers.md#rotation-file says so).
+so the config loader anchors a relative ``path`` to the folder of the file that sets it
+(`traysupport.sources.local_paths`): a team ships the rotation file beside its team
+defaults. A relative path that reaches the provider unanchored is refused with the fix.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from traysupport.core.rotation_plan import all_shifts
 from traysupport.sources.base import BadDataError
 from traysupport.sources.files import read_text_file
 from traysupport.sources.http import HttpClient
+from traysupport.sources.local_paths import anchored_path, is_relative_path
 from traysupport.sources.provider import ProviderSpec, SourceContext
 from traysupport.sources.rotation_format import RotationFile, RotationFileError, parse_rotation
 from traysupport.sources.settings import InvalidValueError, Kind, setting
@@ -34,9 +36,16 @@ TOML_TYPES = ("application/toml", "text/plain", "text/x-toml", "application/octe
 
 
 class FileOrUrl(Kind[str]):
-    """An http(s) URL, or an absolute or ``~`` path to the rotation file."""
+    """An http(s) URL, or a path to the rotation file: absolute, ``~``, or relative to the
+    folder of the config file that names it (anchored by the loader, `anchored`)."""
 
     label = "file path or http(s) URL"
+
+    def anchored(self, raw: object, folder: Path) -> object:
+        """A relative path written in a config file in *folder*, as a path in *folder*."""
+        if not isinstance(raw, str) or is_url(raw.strip()) or "://" in raw:
+            return raw
+        return anchored_path(raw.strip(), folder)
 
     def parse(self, raw: object) -> str:
         """The location as written; a relative path or another scheme is refused."""
@@ -50,7 +59,8 @@ class FileOrUrl(Kind[str]):
             return text
         if "://" in text:
             raise InvalidValueError("is not an http(s) URL or a file path", fix)
-        if not Path(text).expanduser().is_absolute():
+        if is_relative_path(text):
+            # Only a config file gives a relative path a folder (the loader anchors it).
             raise InvalidValueError(
                 "is a relative path (it would depend on the folder the app starts in)", fix
             )
@@ -132,7 +142,9 @@ class RotationFileSettings:
     """Where the rotation file is."""
 
     path: str = setting(
-        FileOrUrl(), "", 'The rotation file: an absolute or "~" path, or an https:// URL.'
+        FileOrUrl(),
+        "",
+        "The rotation file: a path (relative: beside this config file) or an https:// URL.",
     )
 
 
