@@ -53,7 +53,8 @@ def _texts(state: ServiceState, now: datetime = NOW) -> list[str]:
 def test_on_now_and_next_hand_over() -> None:
     texts = _texts(_state(WEEK))
     assert texts[:2] == ["On now", "Primary (support): Ana, until 16:00"]
-    assert texts[2:4] == ["Next", "Hand-over 16:00: Sam (Primary (support))"]
+    # I take over at 16:00: "You", as in the On now lines, not my own name.
+    assert texts[2:4] == ["Next", "Hand-over 16:00: You (Primary (support))"]
 
 
 def test_my_shifts_by_local_day_with_hand_overs_and_out_of_hours() -> None:

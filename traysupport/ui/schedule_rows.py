@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
 
-from traysupport.core.duty import duty
+from traysupport.core.duty import Duty, duty
 from traysupport.core.model import Person, Shift
 from traysupport.core.rotation import on_duty
 from traysupport.core.timefmt import format_clock, format_instant, local
@@ -40,6 +40,11 @@ def name(person: Person | None) -> str:
     if person is None:
         return "nobody"
     return clean_text(person.name, _NAME_CHARS) or clean_text(person.id, _NAME_CHARS) or "?"
+
+
+def _who(person: Person, status: Duty) -> str:
+    """ "You" for me (demo names already say "(you)"), else the person's clean name."""
+    return "You" if status.is_me(person) else name(person)
 
 
 def _when(instant: datetime, now: datetime, tz: tzinfo) -> str:
@@ -75,14 +80,14 @@ def schedule_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[Sched
         lines.append(ScheduleLine("Nobody is on duty now."))
     for s in status.on_now:
         until = _when(s.end, now, tz)
-        who = "You" if status.is_me(s.person) else name(s.person)
-        lines.append(ScheduleLine(f"{_role(s)}: {who}, until {until}"))
+        lines.append(ScheduleLine(f"{_role(s)}: {_who(s.person, status)}, until {until}"))
     lines.append(ScheduleLine("Next", heading=True))
     changes = sorted({s.end for s in status.on_now} | {s.start for s in shifts if s.start > now})
     if changes:
         at = changes[0]
         incoming = [s for s in on_duty(shifts, at) if s not in status.on_now]
-        who = ", ".join(f"{name(s.person)} ({_role(s)})" for s in incoming) or "nobody new"
+        who = ", ".join(f"{_who(s.person, status)} ({_role(s)})" for s in incoming)
+        who = who or "nobody new"
         lines.append(ScheduleLine(f"Hand-over {_when(at, now, tz)}: {who}"))
     else:
         lines.append(ScheduleLine("No hand-over in the schedule."))
