@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.clock import FakeClock
@@ -133,3 +133,15 @@ def test_queue_keys_act_again_back_on_the_queue_tab(
     assert sorted(browser.opened) == sorted([FAILED_P3.url, BREACHED_P1.url])
     qtbot.keyClick(window, Qt.Key.Key_R, CTRL)
     assert len(control.called("retry")) == 1
+
+
+def test_each_tab_keeps_its_content_off_the_tab_frame(window: QueueWindow) -> None:
+    # The action row moved inside the Queue tab sat on the tab frame's edge, and the table
+    # and the schedule list drew their borders onto it.
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        page = window.tabs.currentWidget()
+        inner = page.rect().adjusted(3, 3, -3, -3)
+        for child in page.findChildren(QWidget):
+            if child.isVisible() and child.parentWidget() is page:
+                assert inner.contains(child.geometry()), (child, child.geometry(), page.rect())

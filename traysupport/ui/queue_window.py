@@ -160,7 +160,7 @@ class QueueWindow(QWidget):
         """The Queue tab: the filters over the table, the notice line and the action row."""
         page = QWidget(self)
         layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setContentsMargins(6, 6, 6, 6)  # off the tab frame
         layout.addLayout(self.filters.layout)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notice)

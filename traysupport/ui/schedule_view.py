@@ -31,7 +31,7 @@ class ScheduleView(QWidget):
         self._clock = clock
         self._state: ServiceState | None = None
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(6, 6, 6, 6)  # a tab page: off the tab frame
         self.list = QListWidget(self)
         self.list.setAccessibleName("Schedule")
         self.list.setWordWrap(True)
