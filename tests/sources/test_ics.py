@@ -104,6 +104,20 @@ class TestExporters:
         people = build(str(FEEDS / "grafana.ics")).fetch_people()
         assert {p.id for p in people} == {"ada", "bob"}  # carol and dave were cancelled
 
+    def test_grafana_before_2024_with_its_refresh_interval_p1h_is_read(self) -> None:
+        # grafana-2023.ics is what Grafana OnCall 1.2.15 to 1.3.90 (April 2023 to January
+        # 2024) exported: grafana/oncall@9cbcac50 create_base_icalendar added
+        # `REFRESH-INTERVAL;VALUE=DURATION:P1H` (a duration RFC 5545 §3.3.6 refuses: hours
+        # need the T), fixed to PT1H by @d7ce341b (#3732); events as in v1.3.0
+        # refresh_ical_final_schedule; the file was written by icalendar 4.0.7, as theirs.
+        june = (utc(2023, 6, 1), utc(2023, 7, 1))
+        assert shifts_of("grafana-2023", june) == [
+            ("ada", "ada", utc(2023, 6, 5, 9), utc(2023, 6, 5, 17)),
+            ("bob", "bob", utc(2023, 6, 5, 17), utc(2023, 6, 6, 9)),
+        ]
+        [ada, _] = build(str(FEEDS / "grafana-2023.ics")).fetch_shifts(*june)
+        assert ada.rotation == "SRE primary"
+
     def test_opsgenie_attendee_email_lower_cased(self) -> None:
         assert shifts_of("opsgenie") == [
             ("ada@example.com", "Ada Lo", utc(2026, 5, 4, 8), utc(2026, 5, 4, 20))
@@ -116,6 +130,7 @@ class TestExporters:
             ("linkedin", "linkedin"),
             ("goalert", "goalert"),
             ("grafana", "grafana"),
+            ("grafana-2023", "grafana"),
             ("google", "google"),
             ("opsgenie", "opsgenie"),
         ],
@@ -291,9 +306,48 @@ class TestBrokenFeeds:
         with pytest.raises(BadDataError, match=r"line 3 \('this is not iCalendar'\)"):
             build(url).fetch_shifts(*WIDE)
 
-    def test_an_old_grafana_refresh_interval_names_its_line(self, tmp_path: Path) -> None:
-        url = write(tmp_path, *calendar(head=("REFRESH-INTERVAL;VALUE=DURATION:P1H",)))
-        with pytest.raises(BadDataError, match=r"line 4 .*REFRESH-INTERVAL"):
+    @pytest.mark.parametrize(
+        "hint",
+        ["REFRESH-INTERVAL;VALUE=DURATION:P1H", "REFRESH-INTERVAL:P1H", "X-PUBLISHED-TTL:P1H"],
+    )
+    def test_a_refresh_hint_the_library_refuses_is_left_out(
+        self, tmp_path: Path, hint: str
+    ) -> None:
+        # We poll on our own schedule and never read the hint; the rest of the feed counts
+        ada = event("UID:a", "DTSTART:20260601T000000Z", "DTEND:20260601T080000Z", "SUMMARY:Ada")
+        url = write(tmp_path, *calendar(*ada, head=(hint, "X-WR-CALNAME:Nights")))
+        [shift] = build(url).fetch_shifts(*WIDE)
+        assert (shift.person.id, shift.rotation) == ("Ada", "Nights")
+
+    def test_another_calendar_line_the_library_refuses_still_names_its_line(
+        self, tmp_path: Path
+    ) -> None:
+        # icalendar's reason ("Expected time, got: 2026XX") quotes no line: the parser keeps it
+        head = ("REFRESH-INTERVAL;VALUE=DURATION:P1H", "LAST-MODIFIED:2026XX")
+        url = write(tmp_path, *calendar(head=head))
+        with pytest.raises(BadDataError, match=r"line 5 \('LAST-MODIFIED:2026XX'\): Expected"):
+            build(url).fetch_people()
+
+    def test_a_folded_refused_line_is_named_by_its_first_line(self, tmp_path: Path) -> None:
+        url = write(tmp_path, *calendar(head=("LAST-MODIFIED:2026", " 0601TXX")))
+        with pytest.raises(BadDataError, match=r"line 4 \('LAST-MODIFIED:20260601TXX'\)"):
+            build(url).fetch_people()
+
+    def test_a_fold_splitting_a_character_is_refused_as_not_utf8(self, tmp_path: Path) -> None:
+        # A known limit: icalendar decodes before it unfolds, so it cannot mend this
+        e_acute = "é".encode()
+        name = b"X-WR-CALNAME:Caf" + e_acute[:1] + b"\r\n " + e_acute[1:]
+        path = tmp_path / "feed.ics"
+        head = "\r\n".join(calendar()[:3]).encode()
+        path.write_bytes(head + b"\r\n" + name + b"\r\nEND:VCALENDAR\r\n")
+        with pytest.raises(SourceError, match="is not UTF-8 text"):
+            build(str(path)).fetch_people()
+
+    def test_a_refresh_interval_inside_a_timezone_is_not_left_out(self, tmp_path: Path) -> None:
+        # Only the calendar's own hint is ours to drop; a component that refuses is refused
+        zone = ("BEGIN:VTIMEZONE", "TZID:X", "REFRESH-INTERVAL:P1H", "END:VTIMEZONE")
+        url = write(tmp_path, *calendar(*zone))
+        with pytest.raises(BadDataError, match=r"line 6 \('REFRESH-INTERVAL:P1H'\)"):
             build(url).fetch_people()
 
     def test_not_a_calendar(self, tmp_path: Path) -> None:

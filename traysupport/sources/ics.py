@@ -31,6 +31,7 @@ from traysupport.sources.base import BadDataError
 from traysupport.sources.bodies import CALENDAR_TYPES
 from traysupport.sources.files import read_text_file
 from traysupport.sources.http import HttpClient
+from traysupport.sources.ics_parse import parse_calendar, short
 from traysupport.sources.ics_people import PATTERNS, Directory, named_in, recognise
 from traysupport.sources.local_paths import anchored_path, is_relative_path
 from traysupport.sources.parse import clean_text
@@ -172,7 +173,7 @@ class IcsSource:
             )
             events = list(events)
         except (ValueError, TypeError, KeyError, recurring_ical_events.InvalidCalendar) as error:
-            problem = f"the feed's recurrences could not be expanded ({_short(error)})"
+            problem = f"the feed's recurrences could not be expanded ({short(error)})"
             raise BadDataError(self._name, problem) from None
         shifts = []
         for index, event in enumerate(events):
@@ -244,38 +245,6 @@ class IcsSource:
         )
         zone = _zone(calendar, self._settings.timezone)
         return _Parsed(text, calendar, exporter, zone, directory, rotation or self._name)
-
-
-def parse_calendar(source: str, text: str) -> Calendar:
-    """*text* parsed by icalendar; what it refuses is a BadDataError naming the line."""
-    try:
-        calendar = Calendar.from_ical(text)
-    except ValueError as error:  # icalendar's errors (InvalidCalendar...) are ValueErrors
-        raise BadDataError(
-            source, f"the feed is not a readable iCalendar file: {_where(text, error)}"
-        ) from None
-    if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
-        raise BadDataError(source, "the feed is not an iCalendar file (no VCALENDAR)")
-    return calendar
-
-
-def _where(text: str, error: Exception) -> str:
-    """icalendar's reason, with the line number of the content line it quotes when found."""
-    reason = _short(error)
-    quoted = re.search(r"'([^']{3,})'", str(error))
-    needle = quoted[1] if quoted else ""
-    if not needle:
-        key = re.search(r"Invalid iCalendar \w+: (\S+)", str(error))
-        needle = key[1] if key else ""
-    if needle:
-        for number, line in enumerate(text.splitlines(), 1):
-            if needle in line:
-                return f"line {number} ({clean_text(line, 80)!r}): {reason}"
-    return reason
-
-
-def _short(error: Exception) -> str:
-    return clean_text(str(error).splitlines()[0] if str(error) else type(error).__name__, 160)
 
 
 def _drop_broken(source: str, calendar: Calendar) -> None:
