@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.test_cli import traysupport
@@ -13,7 +14,7 @@ def test_a_valid_file_prints_who_is_on_when(tmp_path: Path) -> None:
     run = traysupport(tmp_path, "rotation", "check", str(EXAMPLE), "--weeks", "3")
     assert run.code == 0, run
     assert "valid. 4 member(s), 2 rotation(s)" in run.out
-    assert "times in Europe/Berlin" in run.out
+    assert "Europe/Berlin" in run.out  # the file's zone, said whatever zone times are in
     for word in ("primary", "secondary", "out-of-hours primary", "(Support nights)"):
         assert word in run.out, run.out
 
@@ -35,3 +36,13 @@ def test_an_invalid_file_exits_2_with_every_problem(tmp_path: Path) -> None:
 def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     run = traysupport(tmp_path, "rotation", "check", str(tmp_path / "none.toml"))
     assert run.code == 2 and "does not exist" in run.out, run
+
+
+def test_times_are_shown_in_the_users_ui_timezone(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[ui]\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
+    run = traysupport(tmp_path, "--config", str(config), "rotation", "check", str(EXAMPLE))
+    assert run.code == 0, run
+    assert "times in Asia/Tokyo, UTC+09:00 (your ui.timezone)" in run.out, run.out
+    # The example hands off on Mondays at 09:00 in Berlin: 17:00 in Tokyo, in winter.
+    assert re.search(r"^  Mon \S+ 17:00 - ", run.out, re.MULTILINE), run.out

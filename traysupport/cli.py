@@ -339,7 +339,7 @@ def cmd_rotation(args: argparse.Namespace) -> int:
     """`rotation check FILE`: validate a rotation file, show its next weeks (rotation_check)."""
     from traysupport import rotation_check  # noqa: PLC0415
 
-    return rotation_check.run(args.file, args.weeks, say, None)
+    return rotation_check.run(args.file, args.weeks, say, args.config)
 
 
 def build_parser() -> argparse.ArgumentParser:
