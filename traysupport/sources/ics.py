@@ -76,7 +76,7 @@ class FeedUrl(Kind[str]):
         if len(scheme) > 1 and scheme not in ("http", "https", "webcal", "file"):
             raise InvalidValueError(f"is a {clean_text(scheme, 20)}: address", fix)
         if not _is_address(text) and is_relative_path(text):
-            # Read from the working folder it would change with how the app is started.
+            # The working folder is wherever the app was started: no place to read from.
             raise InvalidValueError(
                 "is a relative path (it would depend on the folder the app starts in)",
                 'write an absolute path like "/srv/oncall.ics" or "~/oncall.ics", or a URL',
