@@ -72,6 +72,7 @@ tickets = st.builds(
     assignee=st.none() | people,
     sla=st.none() | slas,
     acknowledged_at=st.none() | instants,
+    assigned_by=st.none() | people,
 )
 statuses = st.builds(
     SourceStatus,
@@ -165,8 +166,15 @@ def test_the_format_is_versioned_and_readable() -> None:
         "assignee": {"id": "ana", "name": "Ana", "email": "ana@example.com"},
         "sla": {"due_at": "2024-05-06T10:00:00+00:00", "kind": "response", "paused": False},
         "acknowledged_at": None,
+        "assigned_by": None,
     }
     json.dumps(encoded, allow_nan=False)  # plain JSON-able values only
+
+
+def test_a_ticket_saved_before_assigned_by_decodes_without_it() -> None:
+    encoded = codec.encode_snapshot(sample_snapshot())
+    del encoded["tickets"][0]["assigned_by"]
+    assert codec.decode_snapshot(encoded) == sample_snapshot()
 
 
 # --- garbage --------------------------------------------------------------------------

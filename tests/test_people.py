@@ -77,3 +77,24 @@ def test_shifts_and_tickets_name_the_merged_person_and_shifts_their_source() -> 
     assert roster.ticket("desk", ticket).assignee is SAM_ROTA
     unknown = Person("nobody", "Nobody")
     assert roster.merged("desk", unknown) is unknown
+
+
+def test_who_assigned_a_ticket_is_the_merged_person_too() -> None:
+    roster = merge_people([("pd", [SAM_ROTA, PRIYA_ROTA]), ("desk", [SAM_DESK, PRIYA_DESK])])
+    ticket = Ticket(
+        "1001",
+        "DEMO-1001",
+        "t",
+        Priority.P2,
+        TicketStatus.NEW,
+        NOW,
+        "desk",
+        assignee=SAM_DESK,
+        assigned_by=PRIYA_DESK,
+    )
+
+    merged = roster.ticket("desk", ticket)
+
+    assert (merged.assignee, merged.assigned_by) == (SAM_ROTA, PRIYA_ROTA)
+    alone = Ticket("1002", "DEMO-1002", "t", Priority.P2, TicketStatus.NEW, NOW, "desk")
+    assert roster.ticket("desk", alone) is alone

@@ -92,6 +92,7 @@ def _ticket(t: Ticket) -> JsonDict:
         if sla is None
         else {"due_at": _instant(sla.due_at), "kind": sla.kind.value, "paused": sla.paused},
         "acknowledged_at": _instant(t.acknowledged_at),
+        "assigned_by": None if t.assigned_by is None else _person(t.assigned_by),
     }
 
 
@@ -322,6 +323,8 @@ def _decode_ticket(raw: object, path: str) -> Ticket:
         "sla": f.optional("sla", _decode_sla),
         "acknowledged_at": f.optional_instant("acknowledged_at"),
     }
+    if f.has("assigned_by"):  # saved before tickets said who assigned them: absent, so None
+        values["assigned_by"] = f.optional("assigned_by", _decode_person)
     return f.make(lambda: Ticket(**values))
 
 

@@ -190,6 +190,8 @@ class Ticket:
     assignee: Person | None = None
     sla: Sla | None = None
     acknowledged_at: datetime | None = None
+    assigned_by: Person | None = None
+    """Who gave the ticket its current assignee, when the tool tells; None otherwise."""
 
     def __post_init__(self) -> None:
         _utc_fields(self, "created_at", "acknowledged_at")
@@ -277,6 +279,8 @@ class AlertKind(StrEnum):
     NEW_TICKET = "new_ticket"
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
+    ASSIGNED_TO_ME = "assigned_to_me"
+    PRIORITY_RAISED = "priority_raised"
     SOURCE_DOWN = "source_down"
     SOURCE_RECOVERED = "source_recovered"
 

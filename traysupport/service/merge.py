@@ -74,6 +74,8 @@ def _rotation_people(part: Part) -> Iterator[Person]:
 def _queue_people(part: Part) -> Iterator[Person]:
     yield from part.people
     yield from (t.assignee for t in part.tickets if t.assignee is not None)
+    # Who assigned a ticket is a teammate too: merged, so "assigned by me" is recognised.
+    yield from (t.assigned_by for t in part.tickets if t.assigned_by is not None)
 
 
 def _find_me(

@@ -69,12 +69,13 @@ class Roster:
         return replace(shift, person=person, rotation=rotation, source=source)
 
     def ticket(self, source: str, ticket: Ticket) -> Ticket:
-        """*ticket* of *source* with its assignee merged."""
-        assignee = ticket.assignee
-        if assignee is None:
-            return ticket
-        merged = self.merged(source, assignee)
-        return ticket if merged is assignee else replace(ticket, assignee=merged)
+        """*ticket* of *source* with its assignee, and who assigned it, merged."""
+        assignee, by = ticket.assignee, ticket.assigned_by
+        merged = None if assignee is None else self.merged(source, assignee)
+        merged_by = None if by is None else self.merged(source, by)
+        if merged is assignee and merged_by is by:
+            return ticket  # most tickets: no copy
+        return replace(ticket, assignee=merged, assigned_by=merged_by)
 
 
 def merge_people(known: Iterable[tuple[str, Iterable[Person]]]) -> Roster:
