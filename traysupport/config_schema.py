@@ -263,6 +263,12 @@ class AlertsSettings:
         "duty_ending_minutes",
     )
     p1_off_duty: bool = setting(Flag(), True, "Tell me about new P1 tickets when off duty too.")
+    assigned_to_me: bool = setting(
+        Flag(), True, "Tell me when someone else assigns or reassigns a ticket to me."
+    )
+    priority_raised: bool = setting(
+        Flag(), True, "Tell me when a ticket I hold, or an unassigned one, gets a higher priority."
+    )
     breach_repeat: timedelta | None = setting(
         OptionalDuration("minutes", 1440),
         timedelta(minutes=15),

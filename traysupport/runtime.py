@@ -68,6 +68,8 @@ def alert_settings(config: Config) -> AlertSettings:
         evening_before=alerts.evening_before,
         duty_ending_lead=alerts.duty_ending,
         new_ticket_off_duty_p1=alerts.p1_off_duty,
+        assigned_to_me=alerts.assigned_to_me,
+        priority_raised=alerts.priority_raised,
         breach_repeat_p1=alerts.breach_repeat,
         source_down_after=alerts.source_down_after,
         quiet_hours=quiet,

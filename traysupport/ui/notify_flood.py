@@ -23,13 +23,23 @@ CRITICAL_KEPT = 2
 """Critical alerts still shown on their own in a flood."""
 
 _URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.NORMAL: 1, Urgency.LOW: 2}
-_TICKET_KINDS = frozenset({AlertKind.NEW_TICKET, AlertKind.SLA_WARNING, AlertKind.SLA_BREACHED})
+_TICKET_KINDS = frozenset(
+    {
+        AlertKind.NEW_TICKET,
+        AlertKind.SLA_WARNING,
+        AlertKind.SLA_BREACHED,
+        AlertKind.ASSIGNED_TO_ME,
+        AlertKind.PRIORITY_RAISED,
+    }
+)
 _DUTY_KINDS = frozenset({AlertKind.DUTY_SOON, AlertKind.DUTY_STARTED, AlertKind.DUTY_ENDING})
 _SOURCE_KINDS = frozenset({AlertKind.SOURCE_DOWN, AlertKind.SOURCE_RECOVERED})
 _PLURALS = {
     AlertKind.NEW_TICKET: "new tickets",
     AlertKind.SLA_WARNING: "SLAs due soon",
     AlertKind.SLA_BREACHED: "SLAs breached",
+    AlertKind.ASSIGNED_TO_ME: "tickets assigned to you",
+    AlertKind.PRIORITY_RAISED: "tickets raised in priority",
     AlertKind.DUTY_SOON: "duty reminders",
     AlertKind.DUTY_STARTED: "shifts started",
     AlertKind.DUTY_ENDING: "shifts ending",

@@ -61,8 +61,9 @@ Rules:
   priority's (the policy applies per snapshot). Off with ``priority_raised``.
   Both compare with *trusted* (else *previous*), which holds still through a pause or
   quiet hours; a ticket new to the queue, a first evaluation and a source shown from
-  saved data or down in the baseline raise neither. Keys: ref + new assignee or
-  priority + the baseline instant, so a state reached again later is news again.
+  saved data or down in the baseline or in *previous* raise neither. Keys: ref + new
+  assignee or priority + the baseline instant, so a state reached again later is news
+  again.
 - **source_down** (normal): a source with ``failures >= source_down_after``; keyed by
   name + ``last_ok_at``, so once per outage.
 - **source_recovered** (low): the previous snapshot had that source down and the

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain
 
+from traysupport.core.alerts.changes import ticket_changes
 from traysupport.core.alerts.context import Candidate, Context, make_context, utc
 from traysupport.core.alerts.duty import duty_ending, duty_instants, duty_soon, duty_started
 from traysupport.core.alerts.health import source_down, source_recovered
@@ -115,6 +116,7 @@ def _candidates(
     yield from shift_changed(trusted, ctx)
     yield from new_tickets(ctx)
     yield from sla_alerts(ctx)
+    yield from ticket_changes(trusted, previous, ctx)
     yield from source_down(ctx)
     yield from source_recovered(previous, ctx)
 

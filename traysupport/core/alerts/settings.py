@@ -41,6 +41,10 @@ class AlertSettings:
     """Local time, the day before, of a reminder for a morning shift (local start before 12:00)."""
     duty_ending_lead: timedelta = timedelta(minutes=30)
     new_ticket_off_duty_p1: bool = True
+    assigned_to_me: bool = True
+    """Tell me when someone else assigns a ticket to me."""
+    priority_raised: bool = True
+    """Tell me when a ticket I hold, or an unassigned one, is raised to a higher priority."""
     breach_repeat_p1: timedelta | None = timedelta(minutes=15)
     """Repeat a P1 breach this often until acknowledged; None fires once."""
     source_down_after: int = 3
@@ -51,6 +55,10 @@ class AlertSettings:
     snoozed: tuple[tuple[str, datetime], ...] = ()
     """(ticket ref, until) pairs: a snoozed ticket raises no alerts until then."""
     sla: SlaPolicy = field(default_factory=SlaPolicy)
+    taken_by_me: frozenset[str] = frozenset()
+    """Refs of tickets that my own action (an acknowledge) assigned to me since the last
+    snapshot the ticket rules compare with: their assignment to me is not news. The
+    service fills it from the outbox and the ticket history."""
 
     def __post_init__(self) -> None:
         require_aware(self.paused_until, "AlertSettings.paused_until")

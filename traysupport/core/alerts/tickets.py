@@ -1,4 +1,7 @@
-"""Ticket rules: new_ticket, sla_warning, sla_breached (a P1 breach repeats); who they concern."""
+"""Ticket rules: new_ticket, sla_warning, sla_breached (a P1 breach repeats); who they concern.
+
+Ticket changes since the last snapshot (assigned_to_me, priority_raised) are in `changes`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from traysupport.core.timefmt import format_relative
 _TICKET_ACTIONS = (AlertAction.ACKNOWLEDGE, AlertAction.SNOOZE, AlertAction.OPEN)
 
 
-def _ticket_urgency(ticket: Ticket) -> Urgency:
+def ticket_urgency(ticket: Ticket) -> Urgency:
+    """Critical for a P1, normal otherwise: every alert about a ticket's news."""
     return Urgency.CRITICAL if ticket.priority is Priority.P1 else Urgency.NORMAL
 
 
@@ -32,21 +36,25 @@ def new_tickets(ctx: Context) -> Iterator[Candidate]:
         key = f"new_ticket|{ticket.ref}"
         if key in ctx.fired:
             continue  # checked before the text is made: most tickets were seen before
-        body = clip(ticket.title)
-        if clock is not None:
-            due = clock.breach_at
-            state = "due" if due > ctx.now else "breached"
-            body += f"\nSLA {state} {format_relative(due, ctx.now)} ({when(due, ctx)})."
         alert = Alert(
             key=key,
             kind=AlertKind.NEW_TICKET,
             title=f"New {_ticket_head(ticket)}",
-            body=body,
-            urgency=_ticket_urgency(ticket),
+            body=clip(ticket.title) + sla_line(clock, ctx),
+            urgency=ticket_urgency(ticket),
             subject=ticket.ref,
             actions=_TICKET_ACTIONS,
         )
         yield Candidate(alert, utc(ticket.created_at), ticket)
+
+
+def sla_line(clock: SlaClock | None, ctx: Context) -> str:
+    """A body line with the ticket's running SLA deadline; "" when none can fire."""
+    if clock is None:
+        return ""
+    due = clock.breach_at
+    state = "due" if due > ctx.now else "breached"
+    return f"\nSLA {state} {format_relative(due, ctx.now)} ({when(due, ctx)})."
 
 
 def concerns_me(ticket: Ticket, me: Person | None, on_duty: bool, settings: AlertSettings) -> bool:
@@ -80,7 +88,8 @@ def sla_alerts(ctx: Context) -> Iterator[Candidate]:
             yield from _sla_breached(ticket, clock, ctx)
 
 
-def _sla_actions(ticket: Ticket) -> tuple[AlertAction, ...]:
+def ticket_actions(ticket: Ticket) -> tuple[AlertAction, ...]:
+    """Acknowledge, snooze, open; no acknowledge for a ticket acknowledged already."""
     # Offering to acknowledge an acknowledged ticket (a running resolution SLA) is noise.
     return (AlertAction.SNOOZE, AlertAction.OPEN) if ticket.acknowledged else _TICKET_ACTIONS
 
@@ -95,9 +104,9 @@ def _sla_warning(ticket: Ticket, clock: SlaClock, ctx: Context) -> Iterator[Cand
         kind=AlertKind.SLA_WARNING,
         title=f"{_ticket_head(ticket)}: {kind} SLA due {format_relative(due, ctx.now)}",
         body=f"{clip(ticket.title)}\nDue at {when(due, ctx)}.",
-        urgency=_ticket_urgency(ticket),
+        urgency=ticket_urgency(ticket),
         subject=ticket.ref,
-        actions=_sla_actions(ticket),
+        actions=ticket_actions(ticket),
     )
     yield Candidate(alert, clock.warn_at, ticket)
 
@@ -117,7 +126,7 @@ def _sla_breached(ticket: Ticket, clock: SlaClock, ctx: Context) -> Iterator[Can
         body=f"{clip(ticket.title)}\nWas due at {when(due, ctx)} ({ago}).",
         urgency=Urgency.CRITICAL,
         subject=ticket.ref,
-        actions=_sla_actions(ticket),
+        actions=ticket_actions(ticket),
     )
     yield Candidate(alert, due + index * (repeat or timedelta(0)), ticket)
 
