@@ -9,10 +9,11 @@ queues an evaluation there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from traysupport.core import alerts as alert_rules
-from traysupport.core.model import Person, Snapshot
+from traysupport.core.model import ActionKind, Person, Snapshot
 from traysupport.core.sla import SlaState, sla_state
 from traysupport.service.model import FIRED_KEYS_KEPT, ServiceListener, Wiring
 
@@ -68,6 +69,8 @@ class Evaluator:
             self._publish()
             return
         settings, me = self._settings(), self._me()
+        taken = self._taken_by_me(me, current, self._trusted or self._previous)
+        settings = replace(settings, taken_by_me=taken)
         decided = alert_rules.plan(
             self._previous, current, now, me, settings, self._fired, self._trusted
         )
@@ -95,6 +98,40 @@ class Evaluator:
             self.load_fired()
         self._was_owner = owner
         return owner
+
+    def _taken_by_me(
+        self, me: Person | None, current: Snapshot, baseline: Snapshot | None
+    ) -> frozenset[str]:
+        """Refs of tickets newly mine since *baseline* because I acknowledged them (the
+        tool makes the one who acknowledges the assignee): no "assigned to you" for those."""
+        if me is None or baseline is None:
+            return frozenset()
+
+        def mine(snapshot: Snapshot) -> set[str]:
+            tickets = snapshot.tickets
+            return {t.ref for t in tickets if t.assignee is not None and t.assignee.id == me.id}
+
+        newly = mine(current) - mine(baseline)
+        if not newly:
+            return frozenset()  # most evaluations: no store reads
+        # Still in the outbox (the answer may have been lost), or confirmed since then.
+        sent = {
+            f"{e.action.source}:{e.action.ticket_id}"
+            for e in self._store.open_entries()
+            if e.action.kind is ActionKind.ACKNOWLEDGE and e.action.by == me.id
+        }
+        taken = set()
+        for ref in newly:
+            record = self._store.history(ref)
+            confirmed = (
+                record is not None
+                and record.acknowledged_by == me.id
+                and record.acknowledged_at is not None
+                and record.acknowledged_at >= baseline.taken_at
+            )
+            if ref in sent or confirmed:
+                taken.add(ref)
+        return frozenset(taken)
 
     def _record_breaches(self, current: Snapshot, now: datetime) -> None:
         """History: the first time each ticket is seen breached, whoever is alerted."""
