@@ -7,7 +7,7 @@ its section in docs/providers.md ("Adding a provider" there walks through it).
 
 from __future__ import annotations
 
-from traysupport.sources import ics, jsm_oncall, opsgenie, pagerduty, rotation_file, teamapi
+from traysupport.sources import ics, jsm_oncall, opsgenie, pagerduty, rotation_file, rt, teamapi
 from traysupport.sources.provider import ProviderSpec
 
 BUILT_IN: tuple[ProviderSpec, ...] = (
@@ -18,6 +18,7 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     jsm_oncall.SPEC,
     opsgenie.SPEC,
     rotation_file.SPEC,
+    rt.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 
