@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 from typing import Any
 
-from traysupport.core.model import Person, Role, Shift, SourceStatus
+from traysupport.core.model import EARLIEST, LATEST, Person, Role, Shift, SourceStatus
 from traysupport.core.timefmt import (
     format_clock,
     format_duration,
@@ -243,8 +243,8 @@ def shifts_text(report: ShiftsReport, tz: tzinfo, now: datetime) -> str:
     if not report.shifts:
         lines.append("No shifts in this window.")
         return "\n".join(lines)
-    for day, shifts in groupby(report.shifts, key=lambda s: local(s.start, tz).date()):
-        lines += ["", _day(day)]
+    for day, shifts in groupby(report.shifts, key=lambda s: _start_day(s, tz)):
+        lines += ["", _day(day) if day is not None else "Already on call (no start)"]
         lines += [_shift_line(s, report, tz) for s in shifts]
     lines += ["", "* your shift · ⇄ hand-over: the same role's shift before it ends as it begins"]
     return "\n".join(lines)
@@ -260,13 +260,20 @@ def _day_time(instant: datetime, tz: tzinfo) -> str:
 
 def _shift_line(shift: Shift, report: ShiftsReport, tz: tzinfo) -> str:
     mine = report.me is not None and shift.person.id == report.me.id
-    days = (local(shift.end, tz).date() - local(shift.start, tz).date()).days
-    times = f"{format_clock(shift.start, tz)}-{format_clock(shift.end, tz)}"
-    times += f" +{days}d" if days else ""
+    open_start, open_end = shift.start <= EARLIEST, shift.end >= LATEST
+    times = _times(shift, tz, open_start, open_end)
     where = (
         shift.rotation if shift.rotation == shift.source else f"{shift.rotation} · {shift.source}"
     )
     flags = ["out of hours"] if shift.out_of_hours else []
+    if open_start or open_end:  # a permanent on-call (PagerDuty's null start/end)
+        flags.append(
+            "always on call"
+            if open_start and open_end
+            else f"until {_day_time(shift.end, tz)}"
+            if open_start
+            else "no end"
+        )
     handed = report.handed_from.get(shift)
     if handed:
         flags.append("⇄ from " + ", ".join(_flat(p.name) for p in handed))
@@ -276,6 +283,23 @@ def _shift_line(shift: Shift, report: ShiftsReport, tz: tzinfo) -> str:
         f"{'*' if mine else ' '} {times:<16} {shift.role!s:<9} {name:<{_NAME_WIDTH}} {_flat(where)}"
     )
     return "  " + text + (f"  [{'; '.join(flags)}]" if flags else "")
+
+
+def _start_day(shift: Shift, tz: tzinfo) -> date | None:
+    """The local day a shift is listed under; None for one with no start (the model's
+    far past), which would otherwise be listed on a day in 1900."""
+    return None if shift.start <= EARLIEST else local(shift.start, tz).date()
+
+
+def _times(shift: Shift, tz: tzinfo, open_start: bool, open_end: bool) -> str:
+    """The shift's clock times, +days when it ends on a later day; "…" for a missing start
+    or end, rather than the far past or future as a clock time 400,000 days long."""
+    start = "…" if open_start else format_clock(shift.start, tz)
+    end = "…" if open_end else format_clock(shift.end, tz)
+    if open_start or open_end:
+        return f"{start}-{end}"
+    days = (local(shift.end, tz).date() - local(shift.start, tz).date()).days
+    return f"{start}-{end}" + (f" +{days}d" if days else "")
 
 
 def _stale_line(status: SourceStatus, now: datetime) -> str:
