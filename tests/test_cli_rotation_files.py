@@ -176,7 +176,7 @@ MEMBERS = (
 )
 
 
-def _rotation_file(first: datetime) -> str:
+def rotation_file_text(first: datetime) -> str:
     """Daily turns at 09:00 Berlin from *first*, two people a turn (primary, secondary);
     night cover 18:00-09:00 by Bob and Cy in daily turns handed over at 18:00."""
     lines = [
@@ -208,7 +208,7 @@ def _local(day: datetime, days: int, hour: int) -> datetime:
     return datetime.combine(date, datetime.min.time().replace(hour=hour), BERLIN).astimezone(UTC)
 
 
-def _rotation_expected(first: datetime) -> list[Expected]:
+def rotation_expected(first: datetime) -> list[Expected]:
     """Turn k: members 2k and 2k+1 (wrapping) by day; night k: Bob or Cy, out of hours."""
     rows = []
     for k in range(20):
@@ -225,7 +225,7 @@ def _rotation_expected(first: datetime) -> list[Expected]:
 def test_rotation_file_shifts_hand_offs_and_mine(tmp_path: Path) -> None:
     first = datetime.combine(now().astimezone(BERLIN).date() - 3 * DAY, datetime.min.time(), BERLIN)
     rotation = tmp_path / "rotation.toml"
-    rotation.write_text(_rotation_file(first), encoding="utf-8")
+    rotation.write_text(rotation_file_text(first), encoding="utf-8")
     config = write_config(
         tmp_path / "config.toml",
         "cy@example.com",
@@ -233,7 +233,7 @@ def test_rotation_file_shifts_hand_offs_and_mine(tmp_path: Path) -> None:
         timezone="Europe/Berlin",
     )
     cli = ProviderCli(tmp_path / "home", config, {})
-    expected = _rotation_expected(first)
+    expected = rotation_expected(first)
     start = hour_floor(now())
 
     check_shifts(cli, expected, start, start + 2 * DAY)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from tests.provider_cli import (
 )
 from tests.sources import ops_faultserver
 from tests.sources.ops_faultserver import OpsFaultServer
+from tests.test_cli_rotation_files import BERLIN, rotation_expected, rotation_file_text
 from traysupport.core.model import EARLIEST, LATEST
 
 TOKEN = "tok-9Zq-never-printed"
@@ -276,3 +278,47 @@ token_ref = "ops"
     check_every_hand_off(cli, expected, "primary")
     check_mine(cli, expected, "u-ada", start, start + 2 * DAY)
     assert ops_server.hits("timeline") >= 1
+
+
+# -- several rotations at once ---------------------------------------------------------
+
+
+def test_pagerduty_and_a_rotation_file_merge_into_one_team(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """PagerDuty's day rotation and a rotation file's nights in one config: the people
+    are one team (found by email, with PagerDuty's ids), who I am comes from PagerDuty
+    (/users/me) and holds on the file's shifts too, and every hand-off tells."""
+    base = hour_floor(now()) - DAY
+    httpserver.expect_request("/oncalls").respond_with_handler(_pd_answer(_pd_oncalls(base)))
+    httpserver.expect_request("/users/me").respond_with_json({"user": PD_USERS["PU1"]})
+    first = datetime.combine(now().astimezone(BERLIN).date() - 3 * DAY, datetime.min.time(), BERLIN)
+    rotation = tmp_path / "rotation.toml"
+    rotation.write_text(rotation_file_text(first), encoding="utf-8")
+    config = write_config(
+        tmp_path / "config.toml",
+        "",
+        f"""[[source]]
+name = "pd"
+provider = "pagerduty"
+url = "{httpserver.url_for("/").rstrip("/")}"
+token_ref = "pd"
+
+[[source]]
+name = "rota"
+provider = "rotation-file"
+path = "{rotation}"
+""",
+        timezone="Europe/Berlin",
+    )
+    cli = ProviderCli(tmp_path / "home", config, {"TRAYSUPPORT_PD_TOKEN": TOKEN})
+    ids = {u["email"]: u["id"] for u in PD_USERS.values()}
+    expected = _pd_expected(base) + [
+        replace(e, person_id=ids[e.person_id]) for e in rotation_expected(first)
+    ]
+    start = hour_floor(now())
+
+    check_shifts(cli, expected, start, start + 2 * DAY)
+    check_every_hand_off(cli, expected, "primary")
+    check_every_hand_off(cli, expected, "secondary")
+    check_mine(cli, expected, "PU1", start, start + 2 * DAY)
