@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 
 from requests.structures import CaseInsensitiveDict
 
@@ -70,7 +71,7 @@ class EtagCache:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Keep the answer for a conditional GET (or forget *key* when it has no validator)."""
-        etag, last_modified = _usable(etag), _usable(last_modified)
+        etag, last_modified = _usable(etag), _http_date(_usable(last_modified))
         with self._lock:
             self._kept.pop(key, None)
             if not (etag or last_modified):
@@ -82,6 +83,18 @@ class EtagCache:
                 or sum(len(v.body) for v in self._kept.values()) > self._max_bytes
             ):
                 self._kept.popitem(last=False)
+
+
+def _http_date(last_modified: str) -> str:
+    """*last_modified* when it is an HTTP-date, else "": only such a one may be sent back.
+
+    RT 5 writes W3CDTF there (``2026-12-06T02:11:46Z``) and answers an If-Modified-Since
+    holding it with 500 (rt_observed.md), so a date of another form is not replayed.
+    """
+    try:
+        return last_modified if last_modified and parsedate_to_datetime(last_modified) else ""
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return ""
 
 
 def _usable(validator: str) -> str:
