@@ -134,12 +134,13 @@ def server_message(data: object, max_chars: int = 200) -> str:
 
     Knows the common shapes: ``{"error": {"message"}}`` (team API, PagerDuty),
     ``{"error": "…"}``, ``{"message"}`` (GitHub), ``{"detail"}``/``{"title"}`` (RFC 9457),
-    ``{"errorMessages": […]}`` (Jira) and ``{"errors": […]}``.
+    ``{"errorMessages": […]}`` (Jira), ``{"errors": […]}`` and Zendesk's ``{"error",
+    "description", "details"}``.
     """
     if not isinstance(data, dict):
         return ""
     error = data.get("error")
-    candidates = [error.get("message") if isinstance(error, dict) else error]
+    candidates = [_detailed(data), error.get("message") if isinstance(error, dict) else error]
     candidates += [data.get(key) for key in ("message", "detail", "title")]
     for key in ("errorMessages", "errors"):
         listed = data.get(key)
@@ -147,6 +148,21 @@ def server_message(data: object, max_chars: int = 200) -> str:
             candidates.append(listed[0])
     text = next((c for c in candidates if isinstance(c, str) and c.strip()), "")
     return clean_text(text, max_chars)
+
+
+def _detailed(data: Mapping[str, object]) -> object:
+    """Zendesk's words: ``{"error": "RecordInvalid", "description", "details": {field:
+    [{"description"}]}}`` (provider-apis.md §4): the first detail says what was wrong."""
+    description, details = data.get("description"), data.get("details")
+    if not isinstance(data.get("error"), str) or not isinstance(description, str):
+        return None
+    found = details.values() if isinstance(details, dict) else ()
+    for problems in found:
+        first = problems[0] if isinstance(problems, list) and problems else None
+        said = first.get("description") if isinstance(first, dict) else None
+        if isinstance(said, str) and said.strip():
+            return f"{description}: {said}"
+    return description
 
 
 def as_list(value: object, source: str, path: str) -> list[object]:

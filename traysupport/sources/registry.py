@@ -7,7 +7,16 @@ its section in docs/providers.md ("Adding a provider" there walks through it).
 
 from __future__ import annotations
 
-from traysupport.sources import ics, jsm_oncall, opsgenie, pagerduty, rotation_file, rt, teamapi
+from traysupport.sources import (
+    ics,
+    jsm_oncall,
+    opsgenie,
+    pagerduty,
+    rotation_file,
+    rt,
+    teamapi,
+    zendesk,
+)
 from traysupport.sources.provider import ProviderSpec
 
 BUILT_IN: tuple[ProviderSpec, ...] = (
@@ -19,6 +28,7 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     opsgenie.SPEC,
     rotation_file.SPEC,
     rt.SPEC,
+    zendesk.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 
