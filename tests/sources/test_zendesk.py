@@ -234,7 +234,7 @@ def test_429_gives_the_wait_zendesk_asks(httpserver: HTTPServer, source: Zendesk
 def test_spent_rate_budget_asks_for_no_further_page(
     httpserver: HTTPServer, source: ZendeskSource
 ) -> None:
-    spent = {"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "0", "ratelimit-reset": "41"}
+    spent = {"x-rate-limit": "700", "x-rate-limit-remaining": "0", "ratelimit-reset": "41"}
     body = json.dumps(view_page([ticket(1)], after="c1"))
     httpserver.expect_request(VIEW).respond_with_response(
         Response(body, 200, headers=spent, content_type="application/json")
