@@ -38,7 +38,11 @@ checked in tests/rt/test_rt_server.py):
 - ``POST /ticket/{id}/comment`` answers ``201 ["Comments added"]`` with ``Location:
   /REST/2.0/transaction/<n>``; without the right it is ``400 {"message":"Permission
   Denied"}``.
-- ``GET /users`` needs only a Privileged user.
+- ``GET /users`` needs only a Privileged user. ``fields[Owner]=Name,EmailAddress,RealName``
+  puts the owner's email and name into search items.
+- History for a non-admin has ``total``/``pages`` null, no ``next_page``, and pages may
+  be short while more follow: read until an empty page.
+- A reply (correspond) by the owner sets Due back to 1970-01-01; a comment does not.
 """
 
 from __future__ import annotations

@@ -227,6 +227,47 @@ def test_handover_sets_owner_and_adds_one_comment(rt_server: RTServer) -> None:
     assert owners[-1]["NewValue"] == str(rt_server.user_ids[PRIYA])
 
 
+def test_history_pages_for_an_agent_are_unsized_and_may_be_short(rt_server: RTServer) -> None:
+    """History as a non-admin: total/pages null, no next_page, and pages shorter than
+    per_page while more follow (RT drops the transactions she may not see after paging):
+    read pages until one is empty."""
+    ticket_id = rt_server.tickets[0]
+    first = _get(rt_server, SAM, f"/ticket/{ticket_id}/history", per_page=2, page=1).json()
+    assert (first["total"], first["pages"], first.get("next_page")) == (None, None, None)
+    assert first["count"] < 2  # the hidden EmailRecord transaction still took its place
+    second = _get(rt_server, SAM, f"/ticket/{ticket_id}/history", per_page=2, page=2).json()
+    assert second["count"] > 0
+    admin = _get(rt_server, "root", f"/ticket/{ticket_id}/history", per_page=2, page=1).json()
+    assert admin["total"] is not None
+    assert "next_page" in admin
+
+
+def test_correspond_by_the_owner_clears_the_sla_due(rt_server: RTServer) -> None:
+    """Owner in the search via fields[Owner]; take honours If-Match; a reply by the owner
+    answers the SLA's response deadline, so Due goes back to 1970-01-01 (a comment does not)."""
+    ticket_id = rt_server.new_ticket("reply clears due", 70, "P1")
+    etag = _get(rt_server, SAM, f"/ticket/{ticket_id}").headers["ETag"]
+    assert _put(rt_server, SAM, f"/ticket/{ticket_id}/take", {}, etag).status_code == 200
+    assert _put(rt_server, SAM, f"/ticket/{ticket_id}/take", {}, etag).status_code == 412
+    found = _get(
+        rt_server, SAM, "/tickets", query=f"id = {ticket_id}", fields="Owner,Due",
+        **{"fields[Owner]": "Name,EmailAddress,RealName"},
+    ).json()["items"][0]  # fmt: skip
+    assert found["Owner"]["EmailAddress"] == SAM
+    assert found["Owner"]["RealName"] == "Sam Rivera"
+    assert found["Due"] != UNSET_DUE
+    for kind in ("comment", "correspond"):
+        reply = requests.post(
+            f"{rt_server.api}/ticket/{ticket_id}/{kind}",
+            json={"Content": f"a {kind}", "ContentType": "text/plain"},
+            headers=rt_server.headers(SAM),
+            timeout=TIMEOUT,
+        )
+        assert reply.status_code == 201
+        due = _get(rt_server, SAM, f"/ticket/{ticket_id}").json()["Due"]
+        assert (due == UNSET_DUE) == (kind == "correspond"), (kind, due)
+
+
 def test_comment_refusals_are_400(rt_server: RTServer) -> None:
     """Comments, unlike PUT, refuse with a 400: no right, or JSON without ContentType."""
     ticket_id = rt_server.tickets[2]
