@@ -89,8 +89,10 @@ class RtSource:
         web_url: str,
         query: str = DEFAULT_QUERY,
         priorities: tuple[PriorityRange, ...] = ranges(DEFAULT_PRIORITIES),
+        page_size: int = PER_PAGE,
     ) -> None:
         self._name = name
+        self._page_size = page_size
         self._http = http
         self._web_url = web_url.rstrip("/")
         self._query = query
@@ -257,7 +259,7 @@ class RtSource:
             self._http,
             path,
             dict(params),
-            RtPaging(),
+            RtPaging(self._page_size),
             items_of=lambda body: JsonObject.of(body, self._name, "").require_list("items"),
             max_pages=MAX_PAGES,
             what=what,
