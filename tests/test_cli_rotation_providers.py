@@ -173,21 +173,32 @@ def _pd_answer(items: list[dict[str, Any]]) -> Any:
     return answer
 
 
+def _pd_serve(httpserver: HTTPServer, base: datetime) -> str:
+    """Serve §1's /oncalls, /users/me (a user token: Ada) and /users; the base URL."""
+    httpserver.expect_request("/oncalls").respond_with_handler(_pd_answer(_pd_oncalls(base)))
+    auth = {"Authorization": f"Token token={TOKEN}"}
+    httpserver.expect_request("/users/me", headers=auth).respond_with_json(
+        {"user": PD_USERS["PU1"]}
+    )
+    users = list(PD_USERS.values())
+    httpserver.expect_request("/users", headers=auth).respond_with_json(
+        {"users": users, "limit": 100, "offset": 0, "more": False, "total": None}
+    )
+    return httpserver.url_for("/").rstrip("/")
+
+
 @pytest.fixture
 def pagerduty(httpserver: HTTPServer, tmp_path: Path) -> tuple[ProviderCli, list[Expected]]:
     base = hour_floor(now()) - DAY
-    httpserver.expect_request("/oncalls").respond_with_handler(_pd_answer(_pd_oncalls(base)))
-    # A user token: who I am comes from /users/me, no `me` in the config.
-    httpserver.expect_request(
-        "/users/me", headers={"Authorization": f"Token token={TOKEN}"}
-    ).respond_with_json({"user": PD_USERS["PU1"]})
+    url = _pd_serve(httpserver, base)  # no `me` in the config: from /users/me
     config = write_config(
         tmp_path / "config.toml",
         "",
         f"""[[source]]
 name = "pd"
 provider = "pagerduty"
-url = "{httpserver.url_for("/").rstrip("/")}"
+url = "{url}"
+roles = ["rotation"]
 schedule_ids = ["PS1", "PS2"]
 token_ref = "pagerduty-key"
 """,
@@ -290,8 +301,7 @@ def test_pagerduty_and_a_rotation_file_merge_into_one_team(
     are one team (found by email, with PagerDuty's ids), who I am comes from PagerDuty
     (/users/me) and holds on the file's shifts too, and every hand-off tells."""
     base = hour_floor(now()) - DAY
-    httpserver.expect_request("/oncalls").respond_with_handler(_pd_answer(_pd_oncalls(base)))
-    httpserver.expect_request("/users/me").respond_with_json({"user": PD_USERS["PU1"]})
+    url = _pd_serve(httpserver, base)
     first = datetime.combine(now().astimezone(BERLIN).date() - 3 * DAY, datetime.min.time(), BERLIN)
     rotation = tmp_path / "rotation.toml"
     rotation.write_text(rotation_file_text(first), encoding="utf-8")
@@ -301,7 +311,8 @@ def test_pagerduty_and_a_rotation_file_merge_into_one_team(
         f"""[[source]]
 name = "pd"
 provider = "pagerduty"
-url = "{httpserver.url_for("/").rstrip("/")}"
+url = "{url}"
+roles = ["rotation"]
 token_ref = "pd"
 
 [[source]]
