@@ -1,25 +1,35 @@
-"""A misbehaving PagerDuty ``/oncalls`` server, for the provider contract (contract.py).
+"""A misbehaving PagerDuty REST API server, for the provider contract (contract.py).
 
-One endpoint, ``oncalls``, answering provider-apis.md §1's shape (one item per
+The rotation's endpoints in provider-apis.md §1's shapes: ``oncalls`` (one item per
 escalation level, so every shift comes twice, at levels 1 and 2, and the provider must
-keep it once), paged by ``offset``/``limit`` with ``more`` at most *page_size* items a
-page, filtered to the asked ``since``/``until``. It wants ``Authorization: Token
-token=<token>`` (else 401, as PagerDuty answers), or misbehaves as the `Fault` set on it
-says, with every mode of tests/faultmodes.py in JSON terms. Serving, stopping and the
-fault dispatch are tests/sources/vendor_faultserver.py's; this holds only the API's shapes.
+keep it once, filtered to the asked ``since``/``until``), ``users`` and ``me`` (``GET
+/users``, ``/users/me``), ``schedule`` (``GET /schedules/PS1``, the same shifts
+rendered). The queue's: ``priorities``, ``incidents`` (``GET /incidents``), ``incident``
+(``GET /incidents/{id}``), ``update`` (``PUT /incidents/{id}``), ``notes`` (``GET
+…/notes``) and ``note`` (``POST …/notes``), with the quirks of
+tests/sources/pagerduty_incident_state.py. Lists page by ``offset``/``limit`` with
+``more``, at most *page_size* items a page. It wants ``Authorization: Token
+token=<token>`` (else 401, as PagerDuty answers), or misbehaves as the `Fault` set on
+an endpoint says, with every mode of tests/faultmodes.py in JSON terms; a ``times``
+fault answers that many requests, then the sound answer again. A RESET on ``update`` or
+``note`` applies the write before cutting the connection: the answer is what is lost.
+Serving, stopping and the fault dispatch are tests/sources/vendor_faultserver.py's.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from typing import cast
+from datetime import datetime, timedelta
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 from tests.faultmodes import Fault, Mode
+from tests.sources import pagerduty_incident_state as pd
+from tests.sources.pagerduty_incident_state import PEOPLE, full_user, stamp
 from tests.sources.vendor_faultserver import HOSTILE_NAME, VendorFaultServer, VendorHandler
 
-PEOPLE = (("PU1", "Ada Lo", "ada@example.com"), ("PU2", "Bob Ng", "bob@example.com"))
+HOSTILE_TITLE = "Disk \x1b]0;owned\x07full\u202e\x1b[2J"
+WRITES = frozenset({"update", "note"})
 
 
 def oncall_shifts(now: datetime) -> list[tuple[str, datetime, datetime]]:
@@ -31,16 +41,9 @@ def oncall_shifts(now: datetime) -> list[tuple[str, datetime, datetime]]:
     ]
 
 
-def _stamp(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def oncalls(now: datetime, since: datetime, until: datetime, *, hostile: bool) -> list[object]:
     """Sound items overlapping [since, until), each at levels 1 and 2; *hostile* adds bad ones."""
-    users = {
-        pid: {"id": pid, "type": "user", "name": name, "email": email}
-        for pid, name, email in PEOPLE
-    }
+    users = {pid: full_user(pid) for pid, _name, _email in PEOPLE}
     schedule = {
         "id": "PS1",
         "type": "schedule_reference",
@@ -59,16 +62,16 @@ def oncalls(now: datetime, since: datetime, until: datetime, *, hostile: bool) -
                     "schedule": schedule,
                     "escalation_policy": policy,
                     "escalation_level": level,
-                    "start": _stamp(start),
-                    "end": _stamp(end),
+                    "start": stamp(start),
+                    "end": stamp(end),
                 }
             )
     if hostile:  # an impossible time, one ending before it starts, one with no user
         bad = {"user": users["PU1"], "schedule": schedule, "escalation_level": 1}
         items += [
-            dict(bad, start="2026-13-99T99:00:00Z", end=_stamp(now)),
-            dict(bad, start=_stamp(now), end=_stamp(now - timedelta(1))),
-            dict(bad, user=None, start=_stamp(now), end=_stamp(now + timedelta(1))),
+            dict(bad, start="2026-13-99T99:00:00Z", end=stamp(now)),
+            dict(bad, start=stamp(now), end=stamp(now - timedelta(1))),
+            dict(bad, user=None, start=stamp(now), end=stamp(now + timedelta(1))),
             "not an on-call",
         ]
     return items
@@ -81,44 +84,115 @@ def _time(values: list[str] | None, default: datetime) -> datetime:
         return default
 
 
+def _endpoint(method: str, path: str) -> tuple[str | None, str]:
+    """The endpoint a request is for, and the incident id in its path ("" if none)."""
+    reads = {
+        "/oncalls": "oncalls",
+        "/users": "users",
+        "/users/me": "me",
+        "/priorities": "priorities",
+        "/incidents": "incidents",
+        "/schedules/PS1": "schedule",
+    }
+    if method == "GET" and path in reads:
+        return reads[path], ""
+    parts = path.strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "incidents":
+        return {"GET": "incident", "PUT": "update"}.get(method), parts[1]
+    if len(parts) == 3 and parts[0] == "incidents" and parts[2] == "notes":
+        return {"GET": "notes", "POST": "note"}.get(method), parts[1]
+    return None, ""
+
+
 class _Handler(VendorHandler):
     @property
     def owner(self) -> PagerDutyFaultServer:
         return cast(PagerDutyFaultServer, self.server.vendor)
+
+    def do_PUT(self) -> None:  # noqa: N802  (http.server names)
+        self.do_GET()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.do_GET()
 
     def _route(self) -> None:
         owner, request = self.owner, self._request()
         if request is None:
             return
         path, query, moved = request
-        if path != "/oncalls":
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        endpoint, incident_id = _endpoint(self.command, path)
+        if endpoint is None:
             self._json(404, {"error": {"message": "Not Found", "code": 2100}})
             return
-        fault = owner.count("moved/oncalls" if moved else "oncalls")
+        fault = owner.count(f"moved/{endpoint}" if moved else endpoint)
         if fault.mode is Mode.ECHO_AUTH:
             self._echo_auth(fault)
             return
         if not self._authorized(f"Token token={owner.token}"):
             self._json(401, {"error": {"message": "Authentication failed", "code": 2006}})
             return
-        if moved or fault.mode in (Mode.OK, Mode.HOSTILE):
-            self._page(owner, parse_qs(query), hostile=fault.mode is Mode.HOSTILE)
+        sound = moved or fault.mode in (Mode.OK, Mode.HOSTILE)
+        if endpoint in WRITES and (sound or fault.mode is Mode.RESET):
+            status, body = owner.write(endpoint, incident_id, raw, self.headers.get("From"))
+            if fault.mode is Mode.RESET:
+                self._misbehave(fault)
+            elif fault.mode is Mode.HOSTILE and isinstance(body.get("incident"), dict):
+                self._json(status, {"incident": dict(body["incident"], title=HOSTILE_TITLE)})
+            else:
+                self._json(status, body)
+            return
+        if sound:
+            self._read(endpoint, incident_id, parse_qs(query), hostile=fault.mode is Mode.HOSTILE)
             return
         self._misbehave(fault)
 
-    def _page(
-        self, owner: PagerDutyFaultServer, query: dict[str, list[str]], *, hostile: bool
+    def _read(
+        self, endpoint: str, incident_id: str, query: dict[str, list[str]], *, hostile: bool
     ) -> None:
-        since = _time(query.get("since"), owner.now)
-        until = _time(query.get("until"), owner.now)
-        items = oncalls(owner.now, since, until, hostile=hostile)
+        owner, now = self.owner, self.owner.now
+        if endpoint == "oncalls":
+            since, until = _time(query.get("since"), now), _time(query.get("until"), now)
+            self._page("oncalls", oncalls(now, since, until, hostile=hostile), query)
+        elif endpoint == "users":
+            users: list[object] = [full_user(pid) for pid, _n, _e in PEOPLE]
+            if hostile:
+                users += [dict(full_user("PU1"), id="PU9", name=HOSTILE_NAME), {"id": None}, 7]
+            self._page("users", users, query)
+        elif endpoint == "me":
+            self._json(200, {"user": full_user("PU1")})
+        elif endpoint == "priorities":
+            levels: list[object] = [
+                {"id": pid, "type": "priority", "name": pid} for pid in pd.PRIORITY_IDS
+            ]
+            self._page("priorities", levels, query)
+        elif endpoint == "schedule":
+            self._schedule()
+        elif endpoint == "incidents":
+            self._page("incidents", owner.listing(query, hostile=hostile), query)
+        elif incident_id not in owner.incidents:
+            self._json(404, {"error": {"message": "Not Found", "code": 2100}})
+        elif endpoint == "incident":
+            self._json(200, {"incident": owner.incidents[incident_id].json(now)})
+        else:  # notes
+            self._json(200, {"notes": list(owner.incidents[incident_id].notes)})
+
+    def _page(self, key: str, items: list[object], query: dict[str, list[str]]) -> None:
         offset = int(query.get("offset", ["0"])[0])
-        limit = min(int(query.get("limit", ["25"])[0]), owner.page_size)
-        chunk = items[offset : offset + limit]
-        more = offset + limit < len(items)
-        self._json(
-            200, {"oncalls": chunk, "limit": limit, "offset": offset, "more": more, "total": None}
-        )
+        limit = min(int(query.get("limit", ["25"])[0]), self.owner.page_size)
+        chunk, more = items[offset : offset + limit], offset + limit < len(items)
+        headers = (("ratelimit-limit", "960"), ("ratelimit-remaining", "959"))
+        body = {key: chunk, "limit": limit, "offset": offset, "more": more, "total": None}
+        self._json(200, body, headers)
+
+    def _schedule(self) -> None:
+        entries = [
+            {"start": stamp(start), "end": stamp(end), "user": pd.user_ref(pid)}
+            for pid, start, end in oncall_shifts(self.owner.now)
+        ]
+        final = {"name": "Final Schedule", "rendered_schedule_entries": entries}
+        self._json(200, {"schedule": {"id": "PS1", "name": "Core", "final_schedule": final}})
 
     # PagerDuty's shapes for the fault modes.
     REPLY_TYPE = "application/json"
@@ -128,13 +202,14 @@ class _Handler(VendorHandler):
         return json.dumps(body).encode(), "application/json"
 
     def _drip_body(self) -> bytes:
-        return json.dumps({"oncalls": [], "more": False}).encode()
+        return json.dumps({"oncalls": [], "incidents": [], "more": False}).encode()
 
     def _wrong_shape(self) -> bytes:
-        return json.dumps({"oncalls": {"not": "a list"}, "more": False}).encode()
+        body = {"oncalls": {"not": "a list"}, "incidents": 3, "users": "x", "incident": [1]}
+        return json.dumps(body | {"more": False}).encode()
 
     def _huge_chunks(self) -> tuple[bytes, bytes]:
-        return b'{"oncalls":["' + b"x" * (64 * 1024), b"x" * (64 * 1024)
+        return b'{"incidents":["' + b"x" * (64 * 1024), b"x" * (64 * 1024)
 
     def _redirect_targets(self) -> dict[str, str]:
         port = self.server.server_address[1]
@@ -154,12 +229,72 @@ class _Handler(VendorHandler):
 
 
 class PagerDutyFaultServer(VendorFaultServer):
-    """The API on 127.0.0.1, an ephemeral port; ``set("oncalls", fault)`` switches it."""
+    """The API on 127.0.0.1, an ephemeral port; ``set(endpoint, fault, times=)`` switches it."""
 
     HANDLER = _Handler
     NAME = "pagerduty"
-    ENDPOINT = "oncalls"
 
     def __init__(self, token: str, page_size: int = 100, now: datetime | None = None) -> None:
         super().__init__(token, now)
         self.page_size = page_size
+        self.incidents = pd.incidents()
+        self.received: list[tuple[str, str, bytes, str | None]] = []
+        self._times: dict[str, int] = {}
+
+    def set(self, endpoint: str, fault: Fault, *, times: int | None = None) -> None:
+        """Answer *endpoint* with *fault*; with *times*, only the next *times* requests."""
+        with self._lock:
+            self._faults[endpoint] = fault
+            self._times.pop(endpoint, None)
+            if times is not None:
+                self._times[endpoint] = times
+
+    def count(self, endpoint: str) -> Fault:
+        """Count a request; the fault to answer it with (a `times` fault runs out)."""
+        with self._lock:
+            self._hits[endpoint] = self._hits.get(endpoint, 0) + 1
+            fault = self._faults.get(endpoint, Fault())
+            if endpoint in self._times:
+                self._times[endpoint] -= 1
+                if self._times[endpoint] <= 0:
+                    del self._times[endpoint], self._faults[endpoint]
+            return fault
+
+    def listing(self, query: dict[str, list[str]], *, hostile: bool) -> list[object]:
+        """The incidents ``GET /incidents`` answers, full assignees; *hostile* adds bad ones."""
+        with self._lock:
+            found = pd.listed(self.incidents, self.now, query)
+            items: list[object] = [i.json(self.now, full=True) for i in found]
+        if hostile and items:
+            items[0] = found[0].json(self.now, full=True, title=HOSTILE_TITLE)
+            bad = found[0].json(self.now)
+            items += [
+                dict(bad, id="PIX1", created_at="2026-13-45T25:61:00Z"),
+                dict(bad, id=None),
+                dict(bad, id="PIX2", urgency="sky-high", priority=None),
+                dict(bad, id="PIX3", assignments="nobody"),
+                "not an incident",
+            ]
+        return items
+
+    def write(
+        self, endpoint: str, incident_id: str, raw: bytes, from_header: str | None
+    ) -> tuple[int, Any]:
+        """Apply a PUT or a note; (status, answer)."""
+        with self._lock:
+            self.received.append((endpoint, incident_id, raw, from_header))
+            incident = self.incidents.get(incident_id)
+            if incident is None:
+                return 404, {"error": {"message": "Not Found", "code": 2100}}
+            by = pd.sender(from_header)
+            if by is None:  # §10: a missing From answers 400, code 2016
+                return 400, pd.MISSING_FROM
+            if endpoint == "note":
+                return pd.add_note(incident, raw, by, self.now)
+            status, body = pd.update(incident, raw, by)
+            return status, body or {"incident": incident.json(self.now)}
+
+    def state(self, incident_id: str) -> tuple[object, ...]:
+        """What a repeat must not change (see `pagerduty_incident_state.state`)."""
+        with self._lock:
+            return pd.state(self.incidents[incident_id])

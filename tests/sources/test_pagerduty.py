@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from werkzeug import Request, Response
 
 from traysupport.core.model import EARLIEST, LATEST, Role
 from traysupport.sources import pagerduty
-from traysupport.sources.base import AuthError, RateLimitedError, RotationSource
+from traysupport.sources.base import AuthError, NotFoundError, RateLimitedError, RotationSource
 from traysupport.sources.http import HttpClient, HttpLimits
 from traysupport.sources.pagerduty import PagerDutySettings, PagerDutySource
 from traysupport.sources.provider import SourceContext
@@ -60,6 +61,8 @@ def build(url: str, token: str | None = "k3y", **settings: Any) -> PagerDutySour
 
 @pytest.fixture
 def source(httpserver: HTTPServer) -> Iterator[PagerDutySource]:
+    # A configured schedule without on-calls is read rendered: here it renders nobody.
+    httpserver.expect_request(re.compile(r"/schedules/PS\d")).respond_with_json(schedule_answer([]))
     src = build(httpserver.url_for(""), schedule_ids=("PS1", "PS2"))
     yield src
     src.close()
@@ -111,7 +114,7 @@ def test_paging_offset_limit_more(httpserver: HTTPServer, source: PagerDutySourc
     # the whole period, not cut at since/until
     assert shifts[0].start == datetime(2026, 5, 4, 9, tzinfo=UTC)
     assert shifts[1].end == datetime(2026, 5, 18, 9, tzinfo=UTC)
-    offsets = [r.args.get("offset") for r, _ in httpserver.log]
+    offsets = [r.args.get("offset") for r, _ in httpserver.log if r.path == "/oncalls"]
     assert offsets == ["0", "1"]
 
 
@@ -162,20 +165,110 @@ def test_malformed_items_skipped(httpserver: HTTPServer, source: PagerDutySource
     assert [s.person.id for s in source.fetch_shifts(SINCE, UNTIL)] == ["PU1"]
 
 
-def test_people_with_emails(httpserver: HTTPServer, source: PagerDutySource) -> None:
-    ref = {"id": "PU2", "type": "user_reference", "summary": "Bob Ng"}
-    items = [
-        oncall(ref, 1, "2026-05-04T09:00:00Z", "2026-05-11T09:00:00Z"),
-        oncall(BOB, 2, "2026-05-04T09:00:00Z", "2026-05-11T09:00:00Z"),
-        oncall(ADA, 1, "2026-05-11T09:00:00Z", "2026-05-18T09:00:00Z"),
-    ]
-    httpserver.expect_request("/oncalls").respond_with_json(page(items))
-    people = source.fetch_people()
+def test_people_are_the_users_with_emails(httpserver: HTTPServer) -> None:
+    """One people path for both roles: ``GET /users`` (full users carry emails), paged,
+    narrowed to the configured teams; a malformed user is skipped."""
+    src = build(httpserver.url_for(""), team_ids=("PT1",))
+    httpserver.expect_request(
+        "/users", query_string={"team_ids[]": "PT1", "limit": "100", "offset": "0"}
+    ).respond_with_json(
+        {"users": [BOB, {"id": "", "name": "x"}], "limit": 100, "offset": 0, "more": True}
+    )
+    httpserver.expect_request("/users").respond_with_json(
+        {"users": [ADA], "limit": 100, "offset": 2, "more": False}
+    )
+    try:
+        people = src.fetch_people()
+    finally:
+        src.close()
     assert [(p.id, p.name, p.email) for p in people] == [
         ("PU2", "Bob Ng", "bob@example.com"),
         ("PU1", "Ada Lo", "ada@example.com"),
     ]
-    assert httpserver.log[0][0].args["since"] == "2026-05-06T12:00:00Z"
+    assert [r.path for r, _ in httpserver.log] == ["/users", "/users"]
+
+
+def schedule_answer(entries: list[dict[str, Any]], name: str = "Weekend") -> dict[str, Any]:
+    """``GET /schedules/{id}`` as §1 "Rendered schedule" shows it."""
+    return {
+        "schedule": {
+            "id": "PS2",
+            "name": name,
+            "time_zone": "Europe/Berlin",
+            "final_schedule": {
+                "name": "Final Schedule",
+                "rendered_coverage_percentage": 100.0,
+                "rendered_schedule_entries": entries,
+            },
+        }
+    }
+
+
+def test_a_schedule_on_no_escalation_policy_is_read_rendered(httpserver: HTTPServer) -> None:
+    """/oncalls lists only schedules some escalation policy uses [3P pagerbeauty#103]: a
+    configured schedule with no on-calls there is read from its final schedule, whole
+    periods (overflow=true), as /oncalls would give them."""
+    src = build(httpserver.url_for(""), schedule_ids=("PS1", "PS2"))
+    httpserver.expect_request("/oncalls").respond_with_json(
+        page([oncall(ADA, 1, "2026-05-04T09:00:00Z", "2026-05-11T09:00:00Z")])
+    )
+    ref = {"id": "PU2", "type": "user_reference", "summary": "Bob Ng"}
+    entries = [
+        {"start": "2026-05-02T09:00:00+02:00", "end": "2026-05-09T09:00:00+02:00", "user": ref},
+        {"start": "2026-05-09T09:00:00+02:00", "end": "2026-05-16T09:00:00+02:00", "user": ADA},
+        {"start": "2026-05-16T09:00:00+02:00", "end": "2026-05-09T09:00:00+02:00", "user": ADA},
+    ]
+    httpserver.expect_request(
+        "/schedules/PS2",
+        query_string={
+            "since": "2026-05-05T12:00:00Z",
+            "until": "2026-05-13T12:00:00Z",
+            "overflow": "true",
+            "time_zone": "UTC",
+        },
+    ).respond_with_json(schedule_answer(entries))
+    try:
+        shifts = src.fetch_shifts(SINCE, UNTIL)
+    finally:
+        src.close()
+    assert [(s.person.id, s.start, s.end, s.role, s.rotation) for s in shifts] == [
+        (
+            "PU2",
+            datetime(2026, 5, 2, 7, tzinfo=UTC),
+            datetime(2026, 5, 9, 7, tzinfo=UTC),
+            Role.PRIMARY,
+            "Weekend",
+        ),
+        (
+            "PU1",
+            datetime(2026, 5, 4, 9, tzinfo=UTC),
+            datetime(2026, 5, 11, 9, tzinfo=UTC),
+            Role.PRIMARY,
+            "Primary",
+        ),
+        (
+            "PU1",
+            datetime(2026, 5, 9, 7, tzinfo=UTC),
+            datetime(2026, 5, 16, 7, tzinfo=UTC),
+            Role.PRIMARY,
+            "Weekend",
+        ),
+    ]
+    # PS1 had on-calls: its rendered schedule is not asked for.
+    assert [r.path for r, _ in httpserver.log] == ["/oncalls", "/schedules/PS2"]
+
+
+def test_a_missing_schedule_says_which(httpserver: HTTPServer) -> None:
+    src = build(httpserver.url_for(""), schedule_ids=("PS9",))
+    httpserver.expect_request("/oncalls").respond_with_json(page([]))
+    body = {"error": {"message": "Schedule Not Found", "code": 3004}}
+    httpserver.expect_request("/schedules/PS9").respond_with_json(body, status=404)
+    try:
+        with pytest.raises(NotFoundError) as caught:
+            src.fetch_shifts(SINCE, UNTIL)
+    finally:
+        src.close()
+    assert "schedules/PS9" in str(caught.value) and "Schedule Not Found" in str(caught.value)
 
 
 def test_users_me(httpserver: HTTPServer, source: PagerDutySource) -> None:

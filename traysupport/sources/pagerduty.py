@@ -1,9 +1,18 @@
-"""PagerDuty (REST API v2) as a rotation source: who is on call, from ``GET /oncalls``.
+"""PagerDuty (REST API v2): the rotation (who is on call) and the queue (open incidents).
 
 provider-apis.md §1. Shifts come from ``/oncalls`` for the configured schedules and/or
 escalation policies, asked for whole (not cut at the window's edges) and read with the
-classic offset/limit/more paging. Parsing and the per-level de-duplication live in
-`pagerduty_oncalls`; a queue role (incidents, issue 9) can join this module's source.
+classic offset/limit/more paging. ``/oncalls`` lists only schedules that an escalation
+policy uses [3P sergiitk/pagerbeauty#103]: a configured schedule with no on-calls there
+is read from ``GET /schedules/{id}``'s final schedule instead, with ``overflow=true`` so
+that its periods come whole too, as the rest of the rotation's do (the rendered entries
+are cut at the window's edges otherwise, §1 "Rendered schedule"). ``earliest=true``
+(each person's next on-call) is not used: the rotation is read as a window, and nothing
+here asks for only the next shift.
+
+People, for both roles, are the account's users (``GET /users``, with emails). Parsing
+and the per-level de-duplication live in `pagerduty_oncalls`; the queue role (incidents,
+acknowledge, hand over) in `pagerduty_incidents`.
 """
 
 from __future__ import annotations
@@ -12,22 +21,25 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from urllib.parse import quote
 
-from traysupport.core.model import Person, Shift, require_aware
-from traysupport.sources.base import AuthError, NotFoundError, RejectedError
+from traysupport.core.model import Person, Shift, Ticket, require_aware
+from traysupport.sources.base import NO_STEPS, AuthError, NotFoundError, RejectedError, Steps
 from traysupport.sources.http import HttpClient
+from traysupport.sources.pagerduty_incident_shapes import UrgencyTable, urgency_map
+from traysupport.sources.pagerduty_incidents import IncidentQueue, Scope
 from traysupport.sources.pagerduty_oncalls import (
     OnCall,
     merge_oncalls,
     parse_oncall,
+    parse_rendered,
     parse_user,
-    people_of,
 )
 from traysupport.sources.paging import OffsetLimit, pages
 from traysupport.sources.parse import JsonObject, format_utc, keep_valid
-from traysupport.sources.provider import ProviderSpec, SourceContext
-from traysupport.sources.settings import Choice, TextList, Url, setting
+from traysupport.sources.provider import ROLES, ProviderSpec, SourceContext
+from traysupport.sources.settings import Choice, Text, TextList, Url, setting
 from traysupport.sources.urls import ParamValue
 
 log = logging.getLogger(__name__)
@@ -37,8 +49,6 @@ REGION_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerdut
 ACCEPT = "application/vnd.pagerduty+json;version=2"  # §1 "Other headers": pins version 2
 PAGE_LIMIT = 100  # §1 "Pagination": max 100 a page
 MAX_PAGES = 99  # §1: offset+limit <= 10000, so 100 pages of 100 is the most there is
-PEOPLE_AHEAD = timedelta(days=30)
-"""fetch_people reads who is on call from now to this far ahead."""
 AUTH_HINT = (
     "Create a PagerDuty REST API key (Integrations > API Access Keys, or a user token "
     "under My Profile > User Settings) and save it under this source's token_ref."
@@ -46,7 +56,7 @@ AUTH_HINT = (
 
 
 class PagerDutySource:
-    """PagerDuty on-calls as a RotationSource. Thread-safe like its `HttpClient`."""
+    """PagerDuty as a RotationSource and a QueueSource. Thread-safe like its `HttpClient`."""
 
     def __init__(
         self,
@@ -55,13 +65,28 @@ class PagerDutySource:
         *,
         schedule_ids: tuple[str, ...] = (),
         escalation_policy_ids: tuple[str, ...] = (),
+        scope: Scope | None = None,
+        from_email: str = "",
+        urgencies: tuple[tuple[str, str], ...] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._name = name
         self._http = http
         self._schedule_ids = schedule_ids
         self._policy_ids = escalation_policy_ids
+        scope = scope or Scope()
+        self._team_ids = scope.team_ids
         self._clock = clock
+        self._incidents = IncidentQueue(
+            name,
+            http,
+            scope=scope,
+            from_email=from_email,
+            urgencies=urgency_map(urgencies),
+            clock=clock,
+            whoami=self.fetch_me,
+            refused=self._auth_hint,
+        )
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -87,15 +112,82 @@ class PagerDutySource:
         return parse_user(body.raw("user"), self._name, "user")
 
     def fetch_people(self) -> list[Person]:
-        """The people on call from now to `PEOPLE_AHEAD`, with emails (``include[]=users``)."""
-        now = self._now()
-        return people_of(self._oncalls(now, now + PEOPLE_AHEAD))
+        """The account's users (of the configured teams), with emails: who a shift or an
+        incident can name, and who an incident can be handed over to (``GET /users``)."""
+        params: dict[str, ParamValue] = {}
+        if self._team_ids:
+            params["team_ids[]"] = list(self._team_ids)
+        people: dict[str, Person] = {}
+        with self._auth_hint():
+            for page in pages(
+                self._http,
+                "users",
+                params,
+                OffsetLimit(limit=PAGE_LIMIT),
+                items_of=lambda body: JsonObject.of(body, self._name, "").require_list("users"),
+                max_pages=MAX_PAGES,
+                what="users",
+            ):
+                path = "users" if page.number == 1 else f"page {page.number} users"
+                for person in keep_valid(page.items, self._user_item, self._name, path, log):
+                    people.setdefault(person.id, person)
+        return list(people.values())
 
     def fetch_shifts(self, since: datetime, until: datetime) -> list[Shift]:
         """Shifts overlapping [since, until), whole, one per person, period and schedule."""
         require_aware(since, "since")
         require_aware(until, "until")
-        return merge_oncalls(self._oncalls(since, until))
+        oncalls = self._oncalls(since, until)
+        listed = {oncall.schedule_id for oncall in oncalls}
+        for schedule_id in self._schedule_ids:
+            if schedule_id not in listed:  # on no escalation policy: not in /oncalls
+                oncalls += self._rendered(schedule_id, since, until)
+        return merge_oncalls(oncalls)
+
+    def _rendered(self, schedule_id: str, since: datetime, until: datetime) -> list[OnCall]:
+        """A schedule's final (rendered) entries, whole periods (§1 "Rendered schedule")."""
+        params: dict[str, ParamValue] = {
+            "since": format_utc(since),
+            "until": format_utc(until),
+            "overflow": "true",  # entries not cut at since/until: whole, like /oncalls
+            "time_zone": "UTC",
+        }
+        with self._auth_hint():
+            answer = self._http.get_json(f"schedules/{quote(schedule_id, safe='')}", params)
+        schedule = JsonObject.of(answer, self._name, "").optional_object("schedule")
+        if schedule is None:
+            raise JsonObject.of(answer, self._name, "").error("schedule", "is missing")
+        final = schedule.optional_object("final_schedule")
+        items = final.require_list("rendered_schedule_entries") if final is not None else []
+        name = schedule.optional_text("name", max_chars=200) or schedule_id
+
+        def entry(value: object, path: str) -> OnCall:
+            return parse_rendered(value, self._name, path, schedule_id, name)
+
+        return keep_valid(items, entry, self._name, f"schedule {schedule_id} entries", log)
+
+    def fetch_tickets(self) -> list[Ticket]:
+        """The open incidents (triggered, acknowledged) in scope, whatever their age."""
+        return self._incidents.fetch_tickets()
+
+    def acknowledge(
+        self, ticket_id: str, by: Person, idempotency_key: str, *, steps: Steps = NO_STEPS
+    ) -> None:
+        """Acknowledge the incident as *by* (see `pagerduty_incidents`)."""
+        self._incidents.acknowledge(ticket_id, by, idempotency_key, steps=steps)
+
+    def hand_over(
+        self,
+        ticket_id: str,
+        to: Person,
+        note: str,
+        by: Person,
+        idempotency_key: str,
+        *,
+        steps: Steps = NO_STEPS,
+    ) -> None:
+        """Reassign the incident to *to*, then add *note* (two steps)."""
+        self._incidents.hand_over(ticket_id, to, note, by, idempotency_key, steps=steps)
 
     def _oncalls(self, since: datetime, until: datetime) -> list[OnCall]:
         """Every readable ``/oncalls`` item in the window, a malformed one skipped."""
@@ -128,17 +220,17 @@ class PagerDutySource:
     def _oncall_item(self, value: object, path: str) -> OnCall:
         return parse_oncall(value, self._name, path)
 
+    def _user_item(self, value: object, path: str) -> Person:
+        return parse_user(value, self._name, path)
+
     @contextmanager
-    def _auth_hint(self) -> Iterator[None]:
-        """A 401/403 says how to get a PagerDuty key, not just "check the token"."""
+    def _auth_hint(self, extra: str = "") -> Iterator[None]:
+        """A 401/403 says how to get a PagerDuty key (and, for a write, which kind)."""
         try:
             yield
         except AuthError as exc:
             problem = f"PagerDuty refused the API key: {exc.problem}"
-            raise AuthError(self._name, problem, AUTH_HINT) from None
-
-    def _now(self) -> datetime:
-        return self._clock()
+            raise AuthError(self._name, problem, AUTH_HINT + extra) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +247,22 @@ class PagerDutySettings:
     escalation_policy_ids: tuple[str, ...] = setting(
         TextList(), (), "Escalation policy ids to read (every level's on-call)."
     )
+    user_ids: tuple[str, ...] = setting(
+        TextList(), (), "Queue: incidents assigned to these users (default: the token's user)."
+    )
+    team_ids: tuple[str, ...] = setting(
+        TextList(), (), "Queue: incidents of these teams; people: these teams' users."
+    )
+    service_ids: tuple[str, ...] = setting(TextList(), (), "Queue: incidents of these services.")
+    urgencies: tuple[tuple[str, str], ...] = setting(
+        UrgencyTable(),
+        (),
+        'Urgency to P1..P4 where incidents have no priority, e.g. { low = "P4" } '
+        "(default high P1, low P3).",
+    )
+    from_email: str = setting(
+        Text(), "", "The PagerDuty user's email sent as From on changes (for an account key)."
+    )
 
 
 def _build(settings: PagerDutySettings, context: SourceContext) -> PagerDutySource:
@@ -166,15 +274,18 @@ def _build(settings: PagerDutySettings, context: SourceContext) -> PagerDutySour
         http,
         schedule_ids=settings.schedule_ids,
         escalation_policy_ids=settings.escalation_policy_ids,
+        scope=Scope(settings.user_ids, settings.team_ids, settings.service_ids),
+        from_email=settings.from_email,
+        urgencies=settings.urgencies,
         clock=context.clock,
     )
 
 
 SPEC = ProviderSpec(
     name="pagerduty",
-    roles=frozenset({"rotation"}),
+    roles=frozenset(ROLES),
     settings=PagerDutySettings,
     build=_build,
-    description="PagerDuty schedules: who is on call, from the REST API (/oncalls).",
+    description="PagerDuty: who is on call (schedules) and open incidents; ack and hand over.",
     docs="docs/providers.md#pagerduty",
 )

@@ -86,6 +86,23 @@ def parse_oncall(value: object, source: str, path: str) -> OnCall:
     )
 
 
+def parse_rendered(
+    value: object, source: str, path: str, schedule_id: str, rotation: str
+) -> OnCall:
+    """One ``final_schedule.rendered_schedule_entries`` item of ``GET /schedules/{id}``.
+
+    §1 "Rendered schedule" [SPEC]: ``{start, end, user}``, no level: a schedule read
+    this way serves no escalation policy, so its people are the primary on call.
+    """
+    item = JsonObject.of(value, source, path)
+    start = item.require_time("start")
+    end = item.require_time("end")
+    if end <= start:
+        raise item.error("end", "is not after start")
+    person = parse_user(item.raw("user"), source, item.field_path("user"))
+    return OnCall(person, start, end, 1, schedule_id, rotation)
+
+
 def role_of(level: int) -> Role:
     """Level 1 is primary; any higher level is secondary (see the module docstring)."""
     return Role.PRIMARY if level <= 1 else Role.SECONDARY
@@ -108,13 +125,3 @@ def merge_oncalls(oncalls: list[OnCall]) -> list[Shift]:
         )
         for o in sorted(best.values(), key=lambda o: (o.start, o.level, o.person.id))
     ]
-
-
-def people_of(oncalls: list[OnCall]) -> list[Person]:
-    """Each person once (by id), the entry with an email preferred."""
-    people: dict[str, Person] = {}
-    for oncall in oncalls:
-        seen = people.get(oncall.person.id)
-        if seen is None or (not seen.email and oncall.person.email):
-            people[oncall.person.id] = oncall.person
-    return list(people.values())
