@@ -12,12 +12,12 @@ through the same gateway (``/ex/jira/{cloudId}``, §3: scoped tokens must use it
 
 from __future__ import annotations
 
-import base64
 import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from traysupport.core.model import Person
+from traysupport.sources.atlassian import basic_or_bearer
 from traysupport.sources.http import HttpClient
 from traysupport.sources.ops_schedules import OpsScheduleSource
 from traysupport.sources.opsgenie_shapes import parse_jira_user
@@ -101,11 +101,7 @@ class AccountNames:
 
 
 def _build(settings: JsmOnCallSettings, context: SourceContext) -> OpsScheduleSource:
-    if context.token and settings.email:  # §3 "Auth": Basic base64(email:api_token)
-        pair = f"{settings.email}:{context.token}".encode()
-        auth: str | None = "Basic " + base64.b64encode(pair).decode("ascii")
-    else:
-        auth = f"Bearer {context.token}" if context.token else None
+    auth = basic_or_bearer(settings.email, context.token)  # §3 "Auth"
     cloud = quote(settings.cloud_id, safe="")
     base = settings.url.rstrip("/")
     http = context.http(f"{base}/jsm/ops/api/{cloud}/v1", auth=auth)
