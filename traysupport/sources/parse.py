@@ -134,8 +134,8 @@ def server_message(data: object, max_chars: int = 200) -> str:
 
     Knows the common shapes: ``{"error": {"message"}}`` (team API, PagerDuty),
     ``{"error": "…"}``, ``{"message"}`` (GitHub), ``{"detail"}``/``{"title"}`` (RFC 9457),
-    ``{"errorMessages": […]}`` (Jira), ``{"errors": […]}`` and Zendesk's ``{"error",
-    "description", "details"}``.
+    ``{"errorMessages": […]}`` and ``{"errors": {field: …}}`` (Jira), ``{"errors": […]}``
+    and Zendesk's ``{"error", "description", "details"}``.
     """
     if not isinstance(data, dict):
         return ""
@@ -146,6 +146,9 @@ def server_message(data: object, max_chars: int = 200) -> str:
         listed = data.get(key)
         if isinstance(listed, list) and listed:
             candidates.append(listed[0])
+    by_field = data.get("errors")  # Jira's ErrorCollection: {"errors": {field: message}}
+    if isinstance(by_field, dict):
+        candidates += list(by_field.values())
     text = next((c for c in candidates if isinstance(c, str) and c.strip()), "")
     return clean_text(text, max_chars)
 
