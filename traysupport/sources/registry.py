@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from traysupport.sources import (
     ics,
+    jira_sm,
     jsm_oncall,
     opsgenie,
     pagerduty,
@@ -29,6 +30,7 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     rotation_file.SPEC,
     rt.SPEC,
     zendesk.SPEC,
+    jira_sm.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 
