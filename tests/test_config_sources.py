@@ -155,8 +155,8 @@ SOURCE_PROBLEMS = [
         'source.play.url is not a setting of a "demo" source; Remove it or correct its name.',
     ),
     (
-        '[[source]]\nname = "desk"\nprovider = "jira"\nurl = "https://d.example"\n',
-        f'source.desk.provider = "jira" is not a known choice; use one of {CHOICES}.',
+        '[[source]]\nname = "desk"\nprovider = "servicenow"\nurl = "https://d.example"\n',
+        f'source.desk.provider = "servicenow" is not a known choice; use one of {CHOICES}.',
     ),
     (
         '[[source]]\nname = "desk"\nprovider = "dmeo"\n',
