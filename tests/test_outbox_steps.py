@@ -82,8 +82,11 @@ def test_a_failed_second_call_is_retried_alone(
 
     rig.service.start()
     rig.run_until(
-        lambda: (e := rig.store.entry("h-1")) is not None and e.state is OutboxState.PENDING
-        and e.attempts == 1,
+        lambda: (
+            (e := rig.store.entry("h-1")) is not None
+            and e.state is OutboxState.PENDING
+            and e.attempts == 1
+        ),
         "the first attempt to fail",
     )
     entry = rig.store.entry("h-1")
