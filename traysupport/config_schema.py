@@ -27,23 +27,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from traysupport.sources.provider import ProviderSpec
 from traysupport.sources.registry import PROVIDERS
-from traysupport.sources.settings import (
-    Choice,
+from traysupport.sources.setting_times import (
     ClockRange,
     ClockTime,
     Duration,
     DurationList,
+    OptionalDuration,
+    TimeZone,
+)
+from traysupport.sources.settings import (
+    Choice,
     Flag,
     InvalidValueError,
     Kind,
     Number,
-    OptionalDuration,
     Real,
     Roles,
     Setting,
     SettingMeta,
     Text,
-    TimeZone,
     Url,
     setting,
     setting_rows,

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from traysupport import config_schema
+from traysupport.sources import setting_times as time_kinds
 from traysupport.sources import settings as kinds
+from traysupport.sources.setting_times import Duration, DurationList
 from traysupport.sources.settings import (
     Choice,
-    Duration,
-    DurationList,
     Flag,
     InvalidValueError,
     Setting,
@@ -132,7 +132,8 @@ def test_the_declared_dataclass_stays_frozen() -> None:
 
 def test_config_schema_declares_with_these_kinds_and_still_exports_them() -> None:
     # One definition: the app's schema and a provider's settings share the same classes.
-    for name in ("Kind", "Choice", "Duration", "InvalidValueError", "Setting", "toml_text"):
+    for name in ("Kind", "Choice", "InvalidValueError", "Setting", "toml_text"):
         assert getattr(config_schema, name) is getattr(kinds, name)
+    assert config_schema.Duration is time_kinds.Duration
     assert all(isinstance(row, Setting) for row in config_schema.SETTINGS.values())
     assert config_schema.SETTINGS["poll.queue_seconds"].kind.label == "seconds 15..3600"

@@ -36,6 +36,7 @@ from traysupport.sources.ics_people import PATTERNS, Directory, named_in, recogn
 from traysupport.sources.local_paths import anchored_path, is_relative_path
 from traysupport.sources.parse import clean_text
 from traysupport.sources.provider import ROTATION, ProviderSpec, SourceContext
+from traysupport.sources.setting_times import TimeZone
 from traysupport.sources.settings import (
     Choice,
     Flag,
@@ -43,7 +44,6 @@ from traysupport.sources.settings import (
     Kind,
     Text,
     TextTable,
-    TimeZone,
     setting,
 )
 

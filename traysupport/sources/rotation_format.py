@@ -18,15 +18,13 @@ from traysupport.core.rotation import Override, RotationDefinition, Turn
 from traysupport.core.rotation_plan import Hours, RotationPlan, Shadow, Swap
 from traysupport.sources.parse import clean_text
 from traysupport.sources.section import make_section, read_section
+from traysupport.sources.setting_times import ClockRange, ClockTime, TimeZone
 from traysupport.sources.settings import (
     Choice,
-    ClockRange,
-    ClockTime,
     Flag,
     Number,
     Text,
     TextList,
-    TimeZone,
     setting,
 )
 

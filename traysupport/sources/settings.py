@@ -7,8 +7,8 @@ source provider declares its own section with the same kinds (this module sits b
 both), so validation, ``describe()``, ``doctor`` and the settings dialog derive from one
 declaration.
 
-Values are typed: durations are timedeltas, clock times ``datetime.time``, the zone a
-``ZoneInfo`` or None for the system zone. A kind refuses a value with
+The kinds that hold time (durations, times of day, zones) are in
+`traysupport.sources.setting_times`. A kind refuses a value with
 `InvalidValueError`, saying what is wrong and how to fix it; the caller adds the key.
 """
 
@@ -19,9 +19,7 @@ import difflib
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import time, timedelta
 from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 _T = TypeVar("_T")
 _META = "traysupport.setting"
@@ -55,7 +53,7 @@ def _control(c: str) -> str:
     return f"\\u{ord(c):04X}" if ord(c) < 0x20 or ord(c) == 0x7F else c
 
 
-def _hint(word: str, choices: list[str]) -> str:
+def hint(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {toml_text(close[0])}?)" if close else ""
 
@@ -117,7 +115,7 @@ class Choice(Kind[str]):
             word = raw if isinstance(raw, str) else ""
             names = ", ".join(toml_text(c) for c in self.choices)
             raise InvalidValueError(
-                "is not a known choice", f"use one of {names}{_hint(word, [*self.choices])}"
+                "is not a known choice", f"use one of {names}{hint(word, [*self.choices])}"
             )
         return str(raw)
 
@@ -169,59 +167,6 @@ class Real(Kind[float]):
         return float(raw)
 
 
-class Duration(Kind[timedelta]):
-    """A whole number of seconds or minutes within bounds, as a timedelta."""
-
-    def __init__(self, unit: str, low: int, high: int) -> None:
-        self.unit, self.number = unit, Number(low, high, unit)
-        self.label = self.number.label
-
-    def parse(self, raw: object) -> timedelta:
-        return timedelta(**{self.unit: self.number.parse(raw)})
-
-    def dump(self, value: timedelta) -> object:
-        return int(value / timedelta(**{self.unit: 1}))
-
-
-class OptionalDuration(Kind[timedelta | None]):
-    """Like `Duration`, where 0 means off (None)."""
-
-    def __init__(self, unit: str, high: int) -> None:
-        self.duration = Duration(unit, 0, high)
-        self.label = f"{self.duration.label} (0: off)"
-
-    def parse(self, raw: object) -> timedelta | None:
-        return self.duration.parse(raw) or None
-
-    def dump(self, value: timedelta | None) -> object:
-        return 0 if value is None else self.duration.dump(value)
-
-
-class DurationList(Kind[tuple[timedelta, ...]]):
-    """A list of whole minutes (or seconds) within bounds."""
-
-    def __init__(self, unit: str, low: int, high: int) -> None:
-        self.duration = Duration(unit, low, high)
-        self.label = f"list of {self.duration.label}"
-
-    def parse(self, raw: object) -> tuple[timedelta, ...]:
-        if not isinstance(raw, list):
-            raise InvalidValueError(
-                f"is not a list of {self.duration.unit}", "write it like [60, 15]"
-            )
-        values = []
-        for n, item in enumerate(raw, 1):
-            try:
-                values.append(self.duration.parse(item))
-            except InvalidValueError as exc:
-                problem = f"has item {n} = {toml_text(item)} that {exc.problem}"
-                raise InvalidValueError(problem, exc.fix) from None
-        return tuple(values)
-
-    def dump(self, value: tuple[timedelta, ...]) -> object:
-        return [self.duration.dump(v) for v in value]
-
-
 class TextList(Kind[tuple[str, ...]]):
     """A list of non-empty text items (ids, names): ``["PS1", "PS2"]``."""
 
@@ -240,9 +185,6 @@ class TextList(Kind[tuple[str, ...]]):
         return list(value)
 
 
-_CLOCK = r"([01]\d|2[0-3]):([0-5]\d)"
-
-
 class TextTable(Kind[tuple[tuple[str, str], ...]]):
     """A table of text to text (``{ "Ada Lo" = "ada@example.com" }``), kept as pairs."""
 
@@ -259,69 +201,6 @@ class TextTable(Kind[tuple[tuple[str, str], ...]]):
 
     def dump(self, value: tuple[tuple[str, str], ...]) -> object:
         return dict(value)
-
-
-class ClockTime(Kind[time | None]):
-    """A time of day "HH:MM" (24-hour), or "" for off."""
-
-    label = 'time "HH:MM" or ""'
-
-    def parse(self, raw: object) -> time | None:
-        match = re.fullmatch(_CLOCK, raw) if isinstance(raw, str) else None
-        if raw == "":
-            return None
-        if match is None:
-            raise InvalidValueError(
-                "is not a time of day", 'write it as "HH:MM" (24-hour) in quotes, or ""'
-            )
-        return time(int(match[1]), int(match[2]))
-
-    def dump(self, value: time | None) -> object:
-        return "" if value is None else value.strftime("%H:%M")
-
-
-class ClockRange(Kind[tuple[time, time] | None]):
-    """A daily span "HH:MM-HH:MM" (it may cross midnight), or "" for none."""
-
-    label = '"HH:MM-HH:MM" or ""'
-
-    def parse(self, raw: object) -> tuple[time, time] | None:
-        match = re.fullmatch(f"{_CLOCK}-{_CLOCK}", raw) if isinstance(raw, str) else None
-        if raw == "":
-            return None
-        fix = 'write it as "HH:MM-HH:MM", e.g. "22:00-07:00", or "" for none'
-        if match is None:
-            raise InvalidValueError("is not a span of hours", fix)
-        start, end = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
-        if start == end:
-            raise InvalidValueError("starts and ends at the same time", fix)
-        return start, end
-
-    def dump(self, value: tuple[time, time] | None) -> object:
-        return "" if value is None else "-".join(t.strftime("%H:%M") for t in value)
-
-
-class TimeZone(Kind[ZoneInfo | None]):
-    """An IANA zone name, or "" for the system's zone."""
-
-    label = 'IANA time zone or ""'
-
-    def parse(self, raw: object) -> ZoneInfo | None:
-        if raw == "":
-            return None
-        try:
-            if isinstance(raw, str):
-                return ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass  # OSError: a folder of zones such as "America"
-        word = raw if isinstance(raw, str) else ""
-        fix = 'use an IANA name such as "Europe/Berlin", or "" for the system zone'
-        raise InvalidValueError(
-            "is not a known time zone", fix + _hint(word, sorted(available_timezones()))
-        )
-
-    def dump(self, value: ZoneInfo | None) -> object:
-        return "" if value is None else value.key
 
 
 # --- declaring settings ---------------------------------------------------------------
@@ -400,7 +279,7 @@ class Roles(Kind[frozenset[str]]):
             if role not in self.ROLES:
                 word = role if isinstance(role, str) else ""
                 raise InvalidValueError(
-                    f"names the unknown role {toml_text(role)}", fix + _hint(word, [*self.ROLES])
+                    f"names the unknown role {toml_text(role)}", fix + hint(word, [*self.ROLES])
                 )
         return frozenset(raw)
 
