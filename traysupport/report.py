@@ -10,7 +10,7 @@ from traysupport.core.model import Person, Shift, SourceStatus, Ticket
 from traysupport.core.sla import SlaPolicy, breach_at, sla_state, time_left, urgency_order
 from traysupport.core.timefmt import format_duration, format_instant
 from traysupport.service import ServiceState
-from traysupport.store import OutboxState
+from traysupport.store import OutboxEntry, OutboxState
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -40,7 +40,7 @@ def _ticket_dict(ticket: Ticket, policy: SlaPolicy, now: datetime) -> dict[str, 
         "assignee_id": ticket.assignee.id if ticket.assignee else None,
         "url": ticket.url,
         "sla_due": _iso(breach_at(ticket, policy)),
-        "sla_state": str(sla_state(ticket, policy, now)),
+        "sla_state": "paused" if _paused(ticket) else str(sla_state(ticket, policy, now)),
         "source": ticket.source,
         "ref": f"{ticket.source}:{ticket.key}",
     }
@@ -207,7 +207,7 @@ def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
     for t in tickets:
         left = time_left(t, policy, now)
         sla_text = (
-            "no SLA"
+            ("SLA paused" if _paused(t) else "no SLA")
             if left is None
             else (
                 f"breached {format_duration(-left)} ago"
@@ -216,7 +216,7 @@ def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
             )
         )
         who = t.assignee.name if t.assignee else "unassigned"
-        pending = " [pending]" if state.pending_for(t) else ""
+        pending = _action_mark(state.pending_for(t))
         pending += " [stale]" if t.source in stale else ""
         key = f"{t.source}:{t.key}" if several else t.key
         lines.append(
@@ -224,6 +224,20 @@ def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
             f"{_one_line(t.title)}{pending}"
         )
     return lines
+
+
+def _paused(ticket: Ticket) -> bool:
+    """The tool says the ticket's SLA clock is paused (no countdown to show)."""
+    return ticket.sla is not None and ticket.sla.paused
+
+
+def _action_mark(entries: tuple[OutboxEntry, ...]) -> str:
+    """A queued ticket's actions: a refusal with the tool's words (the user must act),
+    else "[pending]" while one is still to be sent."""
+    failed = [e for e in entries if e.state is OutboxState.FAILED]
+    if failed:
+        return f" [failed: {_one_line(failed[-1].last_error or 'refused', 160)}]"
+    return " [pending]" if entries else ""
 
 
 def _one_line(text: str, limit: int = 80) -> str:
