@@ -82,7 +82,10 @@ def check_queue(answer: dict[str, Any], want: dict[str, Want]) -> None:
 def row(run: Run, key: str) -> str:
     """The `status` queue line of the ticket shown as *key* (`KEY` or `SOURCE:KEY`)."""
     assert run.code == EXIT_OK, run
-    rows = [line for line in run.out.splitlines() if line.startswith("  P") and key in line.split()]
+    # The key is the second column ("  P1  KEY  SLA in 59 min ..."), not any word.
+    rows = [
+        line for line in run.out.splitlines() if line.startswith("  P") and line.split()[1] == key
+    ]
     assert len(rows) == 1, f"{key} in:\n{run.out}"
     return rows[0]
 
