@@ -19,11 +19,15 @@ import requests
 from tests.provider_cli import ProviderCli, write_config
 from tests.queue_cli import EXIT_FAILED, act, row, status, tickets
 from tests.rt.rt_server import OBSERVER, RTServer
+from tests.sources.zendesk_faultserver import EMAIL as ZD_EMAIL
+from tests.sources.zendesk_faultserver import VIEW_ID as ZD_VIEW
+from tests.sources.zendesk_faultserver import ZendeskFaultServer
 
 SAM, PRIYA = "sam@example.com", "priya@example.com"
 REFUSED = "That user may not own tickets in that queue"
 """RT 5.0.3's own words when the new owner lacks OwnTicket (rt_observed.md)."""
 TIMEOUT = 30
+ZD_TOKEN = "zd-tok-7Pn-never-shown"
 
 
 @pytest.fixture
@@ -146,3 +150,35 @@ def test_a_refused_hand_over_says_rts_words_and_stays_failed_in_the_outbox(
     assert (entry["kind"], entry["state"], entry["source"]) == ("hand_over", "failed", "rt")
     assert REFUSED in entry["error"]
     assert rt_comments(rt_server, number) == [], "status sent the refused hand-over again"
+
+
+def test_rt_and_zendesk_make_one_queue_each_ticket_with_its_source(
+    rt_server: RTServer, tmp_path: Path
+) -> None:
+    number = rt_server.new_ticket("cli: merged", 95, sla="P1")
+    zendesk = ZendeskFaultServer(ZD_TOKEN).start()
+    try:
+        sources = (
+            f'[[source]]\nname = "rt"\nprovider = "rt"\nurl = "{rt_server.url}"\n'
+            'token_ref = "rt"\n\n'
+            f'[[source]]\nname = "zendesk"\nprovider = "zendesk"\nurl = "{zendesk.url}"\n'
+            f'email = "{ZD_EMAIL}"\nview_id = {ZD_VIEW}\ntoken_ref = "zd"\n'
+        )
+        config = write_config(tmp_path / "config.toml", SAM, sources)
+        env = {"TRAYSUPPORT_RT_TOKEN": rt_server.tokens[SAM], "TRAYSUPPORT_ZD_TOKEN": ZD_TOKEN}
+        cli = ProviderCli(tmp_path / "home", config, env)
+        answer = status(cli)
+        shown = cli.run("status")
+    finally:
+        zendesk.stop()
+    assert [s["name"] for s in answer["sources"]] == ["rt", "zendesk"]
+    found = tickets(answer)
+    assert {ref for ref in found if ref.startswith("zendesk:")} == {
+        "zendesk:35436",
+        "zendesk:35437",
+        "zendesk:35438",
+    }
+    assert found[f"rt:{number}"]["priority"] == found["zendesk:35436"]["priority"] == "P1"
+    assert {t["source"] for t in answer["tickets"]} == {"rt", "zendesk"}
+    # With two queues each row names its source before the key.
+    assert "SLA in" in row(shown, f"rt:{number}") and row(shown, "zendesk:35436")
