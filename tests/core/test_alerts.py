@@ -528,7 +528,7 @@ def test_p1_breach_repeats_every_15_minutes_until_acknowledged() -> None:
     fired.add(second.key)
     [third] = run(current, at(0, 10, 47), fired=fired)
     assert third.key.endswith("|3")
-    # Acknowledged: no more repeats (a response SLA stops altogether).
+    # Acknowledged: no more repeats (the policy's response SLA stops altogether).
     acked = snap(ON_DUTY, (replace(p1, status=TicketStatus.ACKNOWLEDGED),))
     assert run(acked, at(0, 11), fired={*fired, third.key}) == []
 
@@ -541,6 +541,24 @@ def test_acknowledged_p1_with_a_running_resolution_sla_breaches_once() -> None:
     [breach] = run(current, at(0, 10), fired=fired)
     fired.add(breach.key)
     assert run(current, at(0, 10, 30), fired=fired) == []
+
+
+def test_an_acknowledged_ticket_warns_and_breaches_on_the_tools_response_deadline() -> None:
+    # Zendesk's reply time runs until a public reply: acknowledging does not stop it.
+    sla = Sla(at(0, 10), SlaKind.RESPONSE)
+    p1 = ticket("1", Priority.P1, created=at(0, 9), status=TicketStatus.ACKNOWLEDGED, sla=sla)
+    current = snap(ON_DUTY, (p1,))
+    [warning] = only(run(current, at(0, 9, 45)), AlertKind.SLA_WARNING)
+    assert warning.title == "P1 OPS-1: response SLA due in 15 min"
+    assert warning.actions == (AlertAction.SNOOZE, AlertAction.OPEN)
+    [breach] = only(run(current, at(0, 10), fired={warning.key}), AlertKind.SLA_BREACHED)
+    # Acknowledged: it breaches once, no P1 repeats.
+    later = run(current, at(0, 10, 30), fired={warning.key, breach.key})
+    assert only(later, AlertKind.SLA_BREACHED) == []
+    assert nxt(snap(tickets=(p1,)), at(0, 9)) == at(0, 9, 45)
+    # The tool pauses it: nothing more.
+    paused = snap(ON_DUTY, (replace(p1, sla=replace(sla, paused=True)),))
+    assert kinds(run(paused, at(0, 9, 45))) == [AlertKind.DUTY_STARTED]
 
 
 def test_p1_breach_once_when_repeats_are_off() -> None:

@@ -243,11 +243,40 @@ def test_acknowledging_stops_a_response_sla(
     assert time_left(ticket, POLICY, at(11)) is None
 
 
-def test_acknowledging_stops_a_tool_response_sla() -> None:
+@pytest.mark.parametrize(
+    ("status", "acknowledged_at"),
+    [(TicketStatus.ACKNOWLEDGED, None), (TicketStatus.IN_PROGRESS, at(9, 5))],
+)
+def test_a_tool_response_sla_keeps_running_after_acknowledgement(
+    status: TicketStatus, acknowledged_at: datetime | None
+) -> None:
+    # Zendesk counts a reply time until a public reply, Jira an SLA until its stop
+    # condition, RT keeps its Due: the tool's deadline is the truth, acknowledged or not.
     ticket = make_ticket(
+        sla=Sla(due_at=at(10), kind=SlaKind.RESPONSE),
+        status=status,
+        acknowledged_at=acknowledged_at,
+    )
+    assert warn_at(ticket, POLICY) == at(9, 45)
+    assert breach_at(ticket, POLICY) == at(10)
+    assert sla_state(ticket, POLICY, at(9, 50)) is SlaState.WARNING
+    assert sla_state(ticket, POLICY, at(11)) is SlaState.BREACHED
+    assert time_left(ticket, POLICY, at(9, 30)) == timedelta(minutes=30)
+
+
+def test_a_tool_response_sla_stops_when_the_tool_pauses_or_drops_it() -> None:
+    running = make_ticket(
         sla=Sla(due_at=at(10), kind=SlaKind.RESPONSE), status=TicketStatus.ACKNOWLEDGED
     )
-    assert sla_state(ticket, POLICY, at(11)) is SlaState.NONE
+    paused = make_ticket(
+        sla=Sla(due_at=at(10), kind=SlaKind.RESPONSE, paused=True),
+        status=TicketStatus.ACKNOWLEDGED,
+    )
+    # The tool stopped giving a deadline (met): the policy's response SLA, stopped by ack.
+    dropped = make_ticket(sla=None, status=TicketStatus.ACKNOWLEDGED)
+    assert sla_state(running, POLICY, at(11)) is SlaState.BREACHED
+    assert sla_state(paused, POLICY, at(11)) is SlaState.NONE
+    assert sla_state(dropped, POLICY, at(11)) is SlaState.NONE
 
 
 def test_resolution_sla_keeps_running_after_acknowledgement() -> None:

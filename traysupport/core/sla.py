@@ -15,8 +15,11 @@ Rules, as implemented:
    deadline itself is), and never after the deadline.
 3. **Breach** at the deadline: ``now >= due_at`` is BREACHED.
 4. **Paused** SLAs never warn or breach: state NONE, no warn/breach instant, no time left.
-5. **Acknowledging** stops a RESPONSE SLA: an acknowledged ticket with a response SLA is
-   treated like one without an SLA. A RESOLUTION SLA keeps running after acknowledgement.
+5. **Acknowledging** stops the POLICY's response SLA (no tool deadline): an acknowledged
+   ticket is then treated like one without an SLA. A deadline from the ticket tool, of
+   either kind, keeps running after acknowledgement: the tool is authoritative (Zendesk
+   counts a reply time until a public reply, Jira an SLA until its stop condition, RT
+   keeps its Due), so the clock stops only when the tool pauses it or stops giving it.
 6. For a fixed ticket, ``sla_state`` is monotone in ``now``: NONE stays NONE; otherwise
    OK -> WARNING -> BREACHED, never backwards (it follows from warn_at <= breach_at).
 
@@ -138,9 +141,9 @@ def running_clock(ticket: Ticket, policy: SlaPolicy) -> SlaClock | None:
         policy_target = policy.target(ticket.priority)
         if policy_target is None:
             return None
+        if ticket.acknowledged:
+            return None  # rule 5: acknowledging meets the policy's response target
         kind, due = SlaKind.RESPONSE, ticket.created_at + policy_target
-    if kind is SlaKind.RESPONSE and ticket.acknowledged:
-        return None
     # Model datetimes are UTC already (model.py converts them), so no conversion here.
     created = ticket.created_at
     lead = policy._leads[ticket.priority - 1]

@@ -385,7 +385,9 @@ class DemoTeam:
 
     def _ticket_json(self, ticket: _Ticket) -> JsonObject:
         sla = None
-        if ticket.sla_due_at is not None:
+        # A response deadline is met by the acknowledgement, as in a real tool; the app
+        # keeps any deadline the tool still gives running.
+        if ticket.sla_due_at is not None and ticket.acknowledged_at is None:
             sla = {"due_at": iso(ticket.sla_due_at), "kind": "response", "paused": False}
         acknowledged = None if ticket.acknowledged_at is None else iso(ticket.acknowledged_at)
         return {

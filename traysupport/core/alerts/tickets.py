@@ -90,7 +90,7 @@ def sla_alerts(ctx: Context) -> Iterator[Candidate]:
 
 def ticket_actions(ticket: Ticket) -> tuple[AlertAction, ...]:
     """Acknowledge, snooze, open; no acknowledge for a ticket acknowledged already."""
-    # Offering to acknowledge an acknowledged ticket (a running resolution SLA) is noise.
+    # Offering to acknowledge an acknowledged ticket (a running tool SLA) is noise.
     return (AlertAction.SNOOZE, AlertAction.OPEN) if ticket.acknowledged else _TICKET_ACTIONS
 
 
