@@ -412,6 +412,51 @@ def test_server_message_shapes(body: bytes, expected: str) -> None:
     assert server_message(data) == expected
 
 
+def test_server_message_gives_pagerdutys_error_details() -> None:
+    # provider-apis.md §1 "Errors and rate limits": the message alone says too little.
+    refused = {
+        "error": {
+            "message": "Invalid Input Provided",
+            "code": 2001,
+            "errors": ["Assignee cannot be empty.", "Assignee cannot be empty.", 7],
+        }
+    }
+    assert server_message(refused) == "Invalid Input Provided: Assignee cannot be empty."
+    two = {"error": {"message": "Invalid Input Provided", "errors": ["A is bad.", "B\x1b too."]}}
+    assert server_message(two) == "Invalid Input Provided: A is bad.; B too."
+    assert server_message({"error": {"message": "Not Found", "errors": []}}) == "Not Found"
+    assert server_message({"error": {"errors": ["Only the detail."]}}) == "Only the detail."
+
+
+def test_server_message_details_are_bounded() -> None:
+    flood = {"error": {"message": "Invalid Input Provided", "errors": ["x" * 300] * 10_000}}
+    said = server_message(flood, 120)
+    assert said.startswith("Invalid Input Provided: xxx")
+    assert len(said) == 120
+    many = {"error": {"message": "Bad", "errors": [f"e{i}" for i in range(50)]}}
+    assert server_message(many) == "Bad: e0; e1; e2 (and 47 more)"
+
+
+def test_server_message_gives_every_field_error_the_same_way() -> None:
+    # Jira's ErrorCollection and Zendesk's details, joined as PagerDuty's are.
+    jira = {"errorMessages": [], "errors": {"assignee": "Cannot assign.", "summary": "Too long."}}
+    assert server_message(jira) == "Cannot assign.; Too long."
+    jira_both = {"errorMessages": ["Refused"], "errors": {"assignee": "Cannot assign."}}
+    assert server_message(jira_both) == "Refused: Cannot assign."
+    zendesk = {
+        "error": "RecordInvalid",
+        "description": "Record validation errors",
+        "details": {
+            "assignee": [{"description": "Assignee is not a member of the group"}],
+            "status": [{"description": "Status: closed prevents ticket update"}],
+        },
+    }
+    assert server_message(zendesk) == (
+        "Record validation errors: Assignee is not a member of the group;"
+        " Status: closed prevents ticket update"
+    )
+
+
 def test_server_message_is_cleaned_and_bounded() -> None:
     said = server_message({"error": {"message": "a\x1b\nb" + "c" * 500}}, 50)
     assert said.startswith("a b")
