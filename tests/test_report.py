@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from traysupport.core.alerts import AlertSettings
 from traysupport.core.model import (
+    EARLIEST,
+    LATEST,
     ActionKind,
     Person,
     Priority,
@@ -92,3 +94,52 @@ def test_a_failed_action_on_a_ticket_no_longer_listed_is_said_with_its_reason() 
     lines = out.splitlines()
     assert lines[lines.index("Not sent:") + 1] == f"  acknowledge beta:1004 — {gone}"
     assert "alpha: refused" not in out.split("Not sent:")[1], "a listed ticket shows its own"
+
+
+# -- permanent on-call and overlapping rotations -----------------------------------------
+
+
+def _always(person: Person, role: Role = Role.SECONDARY) -> Shift:
+    # PagerDuty's null start and end, as the model holds them (core/model.py).
+    return Shift(person, EARLIEST, LATEST, role, "Core EP")
+
+
+def _on_now(out: list[str]) -> str:
+    [line] = [line for line in out if line.startswith("On duty now: ")]
+    return line
+
+
+def test_a_permanent_on_call_is_always_on_call_not_until_the_year_3000() -> None:
+    out = lines(_always(BOB), _always(ME))
+    text = "\n".join(out)
+    assert _on_now(out) == (
+        "On duty now: Bob (secondary, always on call), Sam (secondary, always on call)"
+    )
+    assert out[0] == "You (Sam): ON DUTY as secondary, always on call"
+    assert "1 Jan" not in text and "3000" not in text and "until" not in text
+
+
+def test_an_on_call_with_a_start_and_no_end_says_no_end() -> None:
+    mine = Shift(ME, NOW - timedelta(hours=1), LATEST, Role.PRIMARY, "ops")
+    later = Shift(BOB, NOW + timedelta(days=1), LATEST, Role.PRIMARY, "ops")
+    out = lines(mine, later)
+    assert out[0] == "You (Sam): ON DUTY as primary, no end scheduled"
+    assert _on_now(out) == "On duty now: Sam (primary, no end)"
+    assert "1 Jan" not in "\n".join(out)
+
+
+def test_my_next_shift_without_an_end_says_so() -> None:
+    nxt = Shift(ME, NOW + timedelta(days=1), LATEST, Role.PRIMARY, "ops")
+    out = lines(nxt)
+    assert out[1] == "Your next shift: Tue 12:00 → no end as primary (in 1 d)"
+
+
+def test_one_person_on_in_two_rotations_of_one_role_is_told_apart_by_rotation() -> None:
+    day = Shift(BOB, NOW - timedelta(hours=3), NOW + timedelta(hours=5), Role.PRIMARY, "Day turn")
+    night = Shift(BOB, NOW - timedelta(hours=1), NOW + timedelta(hours=21), Role.PRIMARY, "Nights")
+    other = shift(ME, NOW - timedelta(hours=1), 2, Role.SECONDARY)
+    out = lines(day, night, other)
+    assert _on_now(out) == (
+        "On duty now: Bob (primary, Day turn, until Mon 17:00), "
+        "Bob (primary, Nights, until Tue 09:00), Sam (secondary, until Mon 13:00)"
+    )

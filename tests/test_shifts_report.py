@@ -202,6 +202,13 @@ def test_text_is_a_table_per_local_day_marking_mine_hand_overs_and_out_of_hours(
     assert "support · pd" in sam
 
 
+def test_the_header_names_utc_once() -> None:
+    report = build(state(shift(ALEX, NOW, 1)), FORTNIGHT, NOW, mine=False)
+    for zone in (ZoneInfo("UTC"), ZoneInfo("Etc/UTC"), UTC):
+        header = shifts_text(report, zone, NOW).splitlines()[0]
+        assert header.endswith("(times in UTC)"), header
+
+
 def test_server_text_stays_on_its_line() -> None:
     odd = Person("odd", "Eve\nInjected line\x1b[2J")
 

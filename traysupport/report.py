@@ -6,7 +6,14 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from traysupport.core.duty import Duty, duty
-from traysupport.core.model import Person, Shift, SourceStatus, Ticket
+from traysupport.core.model import (
+    Person,
+    Shift,
+    SourceStatus,
+    Ticket,
+    is_open_end,
+    is_open_start,
+)
 from traysupport.core.sla import SlaPolicy, breach_at, sla_state, time_left, urgency_order
 from traysupport.core.timefmt import format_duration, format_instant
 from traysupport.service import ServiceState
@@ -165,11 +172,30 @@ def _duty_lines(
         lines.append("You: not found on the team (set `me` in the config to your id or email)")
     else:
         lines += _my_duty_lines(me, status, tz, now)
-    who = ", ".join(
-        f"{s.person.name} ({s.role}, until {format_instant(s.end, tz, now)})" for s in status.on_now
-    )
+    who = ", ".join(_on_now_texts(status.on_now, tz, now))
     lines.append(f"On duty {'now' if at is None else 'then'}: {who or 'nobody'}")
     return lines
+
+
+def _on_now_texts(on_now: tuple[Shift, ...], tz: tzinfo, now: datetime) -> list[str]:
+    """Each shift on: name (role, until when). A person on twice in one role (a day turn
+    and a night cover) gets each rotation's name, so the two read as two, not a repeat."""
+    seen: dict[tuple[str, str], int] = {}
+    for s in on_now:
+        seen[(s.person.id, s.role)] = seen.get((s.person.id, s.role), 0) + 1
+    texts = []
+    for s in on_now:
+        rotation = _one_line(s.rotation, 40) if seen[(s.person.id, s.role)] > 1 else ""
+        parts = [str(s.role), rotation, _until(s, tz, now)]
+        texts.append(f"{s.person.name} ({', '.join(p for p in parts if p)})")
+    return list(dict.fromkeys(texts))  # the same rotation read twice: said once
+
+
+def _until(shift: Shift, tz: tzinfo, now: datetime) -> str:
+    """When *shift* ends, said for a person: a permanent on-call has no date to show."""
+    if not is_open_end(shift.end):
+        return f"until {format_instant(shift.end, tz, now)}"
+    return "always on call" if is_open_start(shift.start) else "no end"
 
 
 def _my_duty_lines(me: Person, status: Duty, tz: tzinfo, now: datetime) -> list[str]:
@@ -181,6 +207,11 @@ def _my_duty_lines(me: Person, status: Duty, tz: tzinfo, now: datetime) -> list[
     then = "" if at == now else " then"
     if until is None:
         lines = [f"You ({me.name}): off duty{then}"]
+    elif is_open_end(until):
+        shift = status.shift
+        forever = shift is not None and is_open_start(shift.start)
+        always = "always on call" if forever else "no end scheduled"
+        lines = [f"You ({me.name}): ON DUTY{then} as {status.role}, {always}"]
     else:
         lines = [
             f"You ({me.name}): ON DUTY{then} as {status.role} until "
@@ -193,7 +224,8 @@ def _my_duty_lines(me: Person, status: Duty, tz: tzinfo, now: datetime) -> list[
     return [
         *lines,
         f"Your next shift: {format_instant(nxt.start, tz, now)} → "
-        f"{format_instant(nxt.end, tz, now)} as {nxt.role} ({later})",
+        f"{'no end' if is_open_end(nxt.end) else format_instant(nxt.end, tz, now)}"
+        f" as {nxt.role} ({later})",
     ]
 
 

@@ -15,7 +15,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 from typing import Any
 
-from traysupport.core.model import EARLIEST, LATEST, Person, Role, Shift, SourceStatus
+from traysupport.core.model import (
+    Person,
+    Role,
+    Shift,
+    SourceStatus,
+    is_open_end,
+    is_open_start,
+)
 from traysupport.core.timefmt import (
     format_clock,
     format_duration,
@@ -231,11 +238,9 @@ def shifts_text(report: ShiftsReport, tz: tzinfo, now: datetime) -> str:
     """The report as a table per local day, hand-overs and out-of-hours shifts marked,
     mine starred."""
     shown = report.shown
-    zone = getattr(tz, "key", None)
-    offset = format_utc_offset(shown.start, tz)
     lines = [
         f"Shifts from {_day_time(shown.start, tz)} to {_day_time(shown.end, tz)} "
-        f"(times in {f'{zone}, {offset}' if zone else offset})"
+        f"(times in {_zone_text(shown.start, tz)})"
     ]
     note = clip_note(report, tz, now)
     lines += [note] if note else []
@@ -250,6 +255,14 @@ def shifts_text(report: ShiftsReport, tz: tzinfo, now: datetime) -> str:
     return "\n".join(lines)
 
 
+def _zone_text(instant: datetime, tz: tzinfo) -> str:
+    """The zone's name and its offset at *instant*; UTC said once, not "UTC, UTC"."""
+    zone, offset = getattr(tz, "key", None), format_utc_offset(instant, tz)
+    if not zone or zone == offset or (offset == "UTC" and zone.removeprefix("Etc/") == "UTC"):
+        return offset
+    return f"{zone}, {offset}"
+
+
 def _day(day: date) -> str:
     return f"{_WEEKDAYS[day.weekday()]} {day.isoformat()}"
 
@@ -260,7 +273,7 @@ def _day_time(instant: datetime, tz: tzinfo) -> str:
 
 def _shift_line(shift: Shift, report: ShiftsReport, tz: tzinfo) -> str:
     mine = report.me is not None and shift.person.id == report.me.id
-    open_start, open_end = shift.start <= EARLIEST, shift.end >= LATEST
+    open_start, open_end = is_open_start(shift.start), is_open_end(shift.end)
     times = _times(shift, tz, open_start, open_end)
     where = (
         shift.rotation if shift.rotation == shift.source else f"{shift.rotation} · {shift.source}"
@@ -288,7 +301,7 @@ def _shift_line(shift: Shift, report: ShiftsReport, tz: tzinfo) -> str:
 def _start_day(shift: Shift, tz: tzinfo) -> date | None:
     """The local day a shift is listed under; None for one with no start (the model's
     far past), which would otherwise be listed on a day in 1900."""
-    return None if shift.start <= EARLIEST else local(shift.start, tz).date()
+    return None if is_open_start(shift.start) else local(shift.start, tz).date()
 
 
 def _times(shift: Shift, tz: tzinfo, open_start: bool, open_end: bool) -> str:

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import FakeControl, team_state
 from traysupport.core.alerts import AlertSettings
-from traysupport.core.model import Person, Role, Shift, Snapshot
+from traysupport.core.model import EARLIEST, LATEST, Person, Role, Shift, Snapshot
 from traysupport.service import ServiceState
 from traysupport.ui.queue_window import QueueWindow
 from traysupport.ui.schedule_rows import schedule_lines
@@ -147,3 +147,36 @@ def test_a_rotation_of_many_short_turns_lists_the_first_thirty_and_counts_the_re
 
     assert sum(1 for t in texts if t.endswith("Primary (support)")) == 30
     assert texts[-1] == "… and 119 more (traysupport shifts --mine lists them all)"
+
+
+def test_a_permanent_on_call_reads_as_always_on_call_not_a_day_in_3000() -> None:
+    # PagerDuty's null start and end, as the model holds them: EARLIEST..LATEST.
+    always_me = Shift(ME, EARLIEST, LATEST, Role.SECONDARY, "Core EP")
+    always_bo = Shift(BO, EARLIEST, LATEST, Role.SHADOW, "Core EP")
+    texts = _texts(_state((WEEK[0], always_me, always_bo)))
+    assert "Secondary (Core EP): You, always on call" in texts
+    assert "Shadow (Core EP): Bo, always on call" in texts
+    # The next hand-over is Ana's end, not the far future's.
+    assert "Hand-over 16:00: nobody new" in texts
+    mine = texts[texts.index("My shifts, next 14 days") + 1 :]
+    assert mine == ["Always on call", "Secondary (Core EP)"]
+    assert not any("1 Jan" in t or "3000" in t or "1900" in t for t in texts)
+
+
+def test_an_on_call_with_a_start_and_no_end() -> None:
+    open_end = Shift(ME, NOW + 4 * H, LATEST, Role.PRIMARY, "support")
+    texts = _texts(_state((WEEK[0], open_end)))
+    mine = texts[texts.index("My shifts, next 14 days") + 1 :]
+    assert mine == ["Mon 2 Jun", "16:00, no end Primary (support)", "  ↳ from Ana"]
+    assert "Hand-over 16:00: You (Primary (support))" in texts
+    later = _texts(_state((WEEK[0], open_end)), NOW + 5 * H)
+    assert "Primary (support): You, no end" in later
+    assert "No hand-over in the schedule." in later
+
+
+def test_an_on_call_with_no_start_is_listed_as_already_on_call() -> None:
+    no_start = Shift(ME, EARLIEST, NOW + 4 * H, Role.PRIMARY, "support")
+    texts = _texts(_state((no_start, WEEK[2])))
+    mine = texts[texts.index("My shifts, next 14 days") + 1 :]
+    assert mine == ["Already on call", "until 16:00 Primary (support)", "  ↳ hand to nobody"]
+    assert "Primary (support): You, until 16:00" in texts

@@ -26,6 +26,20 @@ datetime's ends overflows there. Holding model times to 1900..3000 leaves centur
 margin either side, so no sum the core does can overflow. Parsers clamp or refuse
 times outside it (sources/parse.py); saved values outside it do not decode (codec.py).
 """
+
+
+def is_open_start(instant: datetime) -> bool:
+    """True when *instant* stands for "no start" (`EARLIEST`): a permanent on-call's
+    start, as parsers hold a missing one (PagerDuty's null); never shown as a date."""
+    return instant <= EARLIEST
+
+
+def is_open_end(instant: datetime) -> bool:
+    """True when *instant* stands for "no end" (`LATEST`): an on-call that never ends,
+    as parsers hold a missing end (PagerDuty's null); never shown as a date."""
+    return instant >= LATEST
+
+
 _RANGE_TEXT = f"{EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d} UTC"
 
 

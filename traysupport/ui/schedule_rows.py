@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from traysupport.core.duty import Duty, duty
-from traysupport.core.model import Person, Shift
+from traysupport.core.model import Person, Shift, is_open_end, is_open_start
 from traysupport.core.rotation import on_duty
 from traysupport.core.timefmt import format_clock, format_instant, local
 from traysupport.service import ServiceState
@@ -60,6 +60,13 @@ def _role(shift: Shift) -> str:
     return f"{text} ({rotation})" if rotation else text
 
 
+def _until(shift: Shift, now: datetime, tz: tzinfo) -> str:
+    """ "until 16:00"; a permanent on-call (no end) has no date to show."""
+    if not is_open_end(shift.end):
+        return f"until {_when(shift.end, now, tz)}"
+    return "always on call" if is_open_start(shift.start) else "no end"
+
+
 def _others_at(shifts: tuple[Shift, ...], me: Person, at: datetime, *, ending: bool) -> str:
     """Who else is on at the hand-over instant *at*: from it when my shift *ending* there
     (whom I hand to), else just before it (who hands to me)."""
@@ -79,10 +86,11 @@ def schedule_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[Sched
     if not status.on_now:
         lines.append(ScheduleLine("Nobody is on duty now."))
     for s in status.on_now:
-        until = _when(s.end, now, tz)
-        lines.append(ScheduleLine(f"{_role(s)}: {_who(s.person, status)}, until {until}"))
+        lines.append(ScheduleLine(f"{_role(s)}: {_who(s.person, status)}, {_until(s, now, tz)}"))
     lines.append(ScheduleLine("Next", heading=True))
-    changes = sorted({s.end for s in status.on_now} | {s.start for s in shifts if s.start > now})
+    # A shift with no end hands over to nobody: its far-future bound is no hand-over.
+    ends = {s.end for s in status.on_now if not is_open_end(s.end)}
+    changes = sorted(ends | {s.start for s in shifts if s.start > now})
     if changes:
         at = changes[0]
         incoming = [s for s in on_duty(shifts, at) if s not in status.on_now]
@@ -94,6 +102,24 @@ def schedule_lines(state: ServiceState, now: datetime, tz: tzinfo) -> list[Sched
     lines.append(ScheduleLine(f"My shifts, next {DAYS_AHEAD} days", heading=True))
     lines += _my_shifts(state, now, tz)
     return lines
+
+
+def _heading(shift: Shift, tz: tzinfo) -> str:
+    """The local day *shift* starts, "Mon 2 Jun"; for one with no start (a permanent
+    on-call), "Always on call" or "Already on call", never a day in 1900."""
+    if is_open_start(shift.start):
+        return "Always on call" if is_open_end(shift.end) else "Already on call"
+    day = local(shift.start, tz).date()
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+
+
+def _span(shift: Shift, now: datetime, tz: tzinfo) -> str:
+    """ "16:00 to Tue 00:00"; the heading says it all for a shift with no start or end."""
+    open_start, open_end = is_open_start(shift.start), is_open_end(shift.end)
+    if open_start:
+        return "" if open_end else f"until {_when(shift.end, now, tz)}"
+    start = format_clock(shift.start, tz)
+    return f"{start}, no end" if open_end else f"{start} to {_when(shift.end, shift.start, tz)}"
 
 
 def _my_shifts(state: ServiceState, now: datetime, tz: tzinfo) -> list[ScheduleLine]:
@@ -109,22 +135,22 @@ def _my_shifts(state: ServiceState, now: datetime, tz: tzinfo) -> list[ScheduleL
     if not mine:
         return [ScheduleLine(f"No shifts of yours in the next {DAYS_AHEAD} days.")]
     lines: list[ScheduleLine] = []
-    day = None
+    day = ""
     # Each listed shift looks up its hand-overs in the whole schedule: a rotation of short
     # turns (the demo at 20x has thousands) would hold the GUI thread on every redraw.
     for s in mine[:MAX_LISTED]:
-        start = local(s.start, tz)
-        if start.date() != day:
-            day = start.date()
-            lines.append(
-                ScheduleLine(f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}", True)
-            )
+        # A shift with no start (a permanent on-call) is listed under its own heading,
+        # not under a day in 1900.
+        heading = _heading(s, tz)
+        if heading != day:
+            day = heading
+            lines.append(ScheduleLine(heading, True))
         ooh = " · out of hours" if s.out_of_hours else ""
-        span = f"{format_clock(s.start, tz)} to {_when(s.end, s.start, tz)}"
-        lines.append(ScheduleLine(f"{span} {_role(s)}{ooh}"))
+        lines.append(ScheduleLine(" ".join(p for p in (_span(s, now, tz), _role(s)) if p) + ooh))
         if s.start > now:
             lines.append(ScheduleLine(f"  ↳ from {_others_at(shifts, me, s.start, ending=False)}"))
-        lines.append(ScheduleLine(f"  ↳ hand to {_others_at(shifts, me, s.end, ending=True)}"))
+        if not is_open_end(s.end):
+            lines.append(ScheduleLine(f"  ↳ hand to {_others_at(shifts, me, s.end, ending=True)}"))
     if len(mine) > MAX_LISTED:
         more = len(mine) - MAX_LISTED
         lines.append(ScheduleLine(f"… and {more} more (traysupport shifts --mine lists them all)"))
