@@ -183,6 +183,10 @@ class Outbox(Database):
         """Every entry not done (pending, sending, failed), oldest first, for the UI."""
         return self._entries("state != 'done'")
 
+    def done_entries(self) -> list[OutboxEntry]:
+        """Every entry the sources confirmed and `prune_done` has not dropped, oldest first."""
+        return self._entries("state = 'done'")
+
     def holds(self, entry: OutboxEntry) -> bool:
         """True when *entry* (as read) is being sent under this store's lease."""
         return entry.state is OutboxState.SENDING and entry.owner == self.owner
@@ -361,7 +365,8 @@ class Outbox(Database):
                 " lease_until_us = NULL WHERE id = ?",
                 (error, action_id),
             )
-        log.warning("outbox: %s failed for good", action_id)
+        # INFO: the command or window that sent it tells the user, with the tool's words.
+        log.info("outbox: %s failed for good", action_id)
         return True
 
     def retry(self, action_id: str) -> None:
