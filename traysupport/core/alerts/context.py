@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 
 from traysupport.core.alerts.settings import AlertSettings
 from traysupport.core.duty import duty
-from traysupport.core.model import Alert, Person, Shift, Snapshot, Ticket
+from traysupport.core.model import (
+    Alert,
+    Person,
+    Shift,
+    Snapshot,
+    Ticket,
+    is_open_end,
+    is_open_start,
+)
 from traysupport.core.rotation import ROLE_ORDER, current_shift, my_future_shifts
 from traysupport.core.sla import SlaClock, running_clock
 from traysupport.core.timefmt import format_instant
@@ -120,6 +128,24 @@ def role_text(shift: Shift) -> str:
 
 def when(instant: datetime, ctx: Context) -> str:
     return format_instant(instant, ctx.settings.tz, ctx.now)
+
+
+def until_text(start: datetime, end: datetime, ctx: Context) -> str:
+    """ "until Tue 09:00"; for a duty with no end (a permanent on-call, held as the model's
+    far bound), "always on call" or "no end scheduled", as `status` says it."""
+    if not is_open_end(end):
+        return f"until {when(end, ctx)}"
+    return "always on call" if is_open_start(start) else "no end scheduled"
+
+
+def span_text(start: datetime, end: datetime, ctx: Context) -> str:
+    """ "Wed 09:00 to Wed 17:00"; a missing start or end (the model's far bounds) is said
+    in words, never as a day in 1900 or 3000."""
+    if is_open_start(start):
+        return until_text(start, end, ctx)
+    if is_open_end(end):
+        return f"from {when(start, ctx)}, no end scheduled"
+    return f"{when(start, ctx)} to {when(end, ctx)}"
 
 
 def me_id(ctx: Context) -> str:

@@ -1,4 +1,9 @@
-"""Duty rules: duty_soon (with the evening-before reminder), duty_started, duty_ending."""
+"""Duty rules: duty_soon (with the evening-before reminder), duty_started, duty_ending.
+
+A permanent on-call (PagerDuty's null start or end) is held as the model's far bounds
+(`core.model.EARLIEST`/`LATEST`): it is said "always on call" or "no end scheduled", never
+reminded of as starting, and never gives a shift-ending reminder, due or scheduled.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,12 @@ from traysupport.core.alerts.context import (
     me_id,
     merge_spans,
     role_text,
+    until_text,
     when,
 )
 from traysupport.core.alerts.settings import AlertSettings
 from traysupport.core.alerts.wallclock import wall_instant
-from traysupport.core.model import Alert, AlertAction, AlertKind, Role
+from traysupport.core.model import Alert, AlertAction, AlertKind, Role, is_open_end, is_open_start
 from traysupport.core.sla import urgency_order
 from traysupport.core.timefmt import format_clock, format_relative, local
 
@@ -83,6 +89,8 @@ def _upcoming_with_previous_start(ctx: Context) -> Iterator[tuple[Span, datetime
         span.start for span in merge_spans(s for s in ctx.snapshot.shifts if s.person.id == me.id)
     ]
     for span in ctx.upcoming:
+        if is_open_start(span.start):
+            continue  # on whenever the app looks: it never "starts soon"
         index = bisect_left(starts, span.start)
         yield span, starts[index - 1] if index > 0 else None
 
@@ -110,7 +118,7 @@ def duty_soon(ctx: Context) -> Iterator[Candidate]:
             continue
         body = (
             f"On duty at {when(span.start, ctx)} as {role_text(span.first)}"
-            f" (until {when(span.end, ctx)})"
+            f" ({until_text(span.start, span.end, ctx)})"
         )
         alert = Alert(
             key=key,
@@ -144,11 +152,13 @@ def duty_started(ctx: Context) -> Iterator[Candidate]:
     if span is None:
         return
     shift = ctx.shift_now or span.first
-    until = when(span.end, ctx)
+    # "until Tue 09:00", or ", always on call" / ", no end scheduled" for an open end.
+    until = until_text(span.start, span.end, ctx)
+    until = f", {until}" if is_open_end(span.end) else f" {until}"
     if shift.role is Role.SHADOW:
-        title, body = "Riding along as shadow", f"Riding along as shadow until {until}."
+        title, body = "Riding along as shadow", f"Riding along as shadow{until}."
     else:
-        title, body = "You are on duty", f"You are on duty as {role_text(shift)} until {until}."
+        title, body = "You are on duty", f"You are on duty as {role_text(shift)}{until}."
     alert = Alert(
         key=f"duty_started|{me_id(ctx)}|{span.start.isoformat()}",
         kind=AlertKind.DUTY_STARTED,
@@ -162,7 +172,9 @@ def duty_started(ctx: Context) -> Iterator[Candidate]:
 def duty_ending(ctx: Context) -> Iterator[Candidate]:
     span = ctx.current
     lead = ctx.settings.duty_ending_lead
-    if span is None or lead <= timedelta(0) or ctx.now < span.end - lead:
+    if span is None or lead <= timedelta(0) or is_open_end(span.end):
+        return  # a duty with no end never ends: no reminder, no hand-over prompt
+    if ctx.now < span.end - lead:
         return
     held = urgency_order(
         [t for t in ctx.snapshot.tickets if ctx.mine(t)], ctx.settings.sla, ctx.now
@@ -191,7 +203,8 @@ def duty_instants(ctx: Context) -> Iterator[datetime]:
     lead = ctx.settings.duty_ending_lead
     spans = ([ctx.current] if ctx.current is not None else []) + list(ctx.upcoming)
     for span in spans:
-        if lead > timedelta(0):
+        # A duty with no end has no ending to remind of: no wake-up in the year 2999.
+        if lead > timedelta(0) and not is_open_end(span.end):
             yield max(span.start, span.end - lead)
     for span, before in _upcoming_with_previous_start(ctx):
         yield span.start

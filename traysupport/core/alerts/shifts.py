@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from traysupport.core.alerts.context import Candidate, Context, role_text, utc, when
+from traysupport.core.alerts.context import Candidate, Context, role_text, span_text, utc
 from traysupport.core.model import Alert, AlertKind, Person, Shift, Snapshot, SourceStatus
 from traysupport.core.rotation import my_future_shifts
 
@@ -131,7 +131,7 @@ def shift_changed(previous: Snapshot | None, ctx: Context) -> Iterator[Candidate
 
 
 def _shift_text(shift: Shift, ctx: Context) -> str:
-    return f"{when(shift.start, ctx)} to {when(shift.end, ctx)}"
+    return span_text(shift.start, shift.end, ctx)
 
 
 def _change_lines(removed: Sequence[Shift], added: Sequence[Shift], ctx: Context) -> list[str]:
