@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -101,10 +102,25 @@ def status_dict(
     }
 
 
+KEY_COLUMN_MAX = 30
+"""The widest the queue's key column grows; a longer key is clipped."""
+
+
 def status_text(
-    state: ServiceState, now: datetime, tz: tzinfo, demo: bool, duty_at: datetime | None = None
+    state: ServiceState,
+    now: datetime,
+    tz: tzinfo,
+    demo: bool,
+    duty_at: datetime | None = None,
+    *,
+    confirmed: Sequence[OutboxEntry] = (),
 ) -> str:
-    """The state as a few lines for a terminal; the duty lines at *duty_at* if given."""
+    """The state as a few lines for a terminal; the duty lines at *duty_at* if given.
+
+    *confirmed* are the actions the tools confirmed (kept a while): a failed action a
+    later confirmed one of its kind on its ticket made moot leaves the ticket's row, and
+    is listed under "Not sent:" instead, where the user may still retry or dismiss it.
+    """
     lines = (
         ["traysupport — demo team (no config found; see README to set up your team)"]
         if demo
@@ -112,22 +128,49 @@ def status_text(
     )
     lines += _freshness_lines(state, now, tz)
     lines += _duty_lines(state, now, tz, duty_at)
-    lines += _queue_lines(state, now)
-    lines += _unsent_lines(state)
+    moot = superseded(state.outbox, confirmed)
+    lines += _queue_lines(state, now, moot)
+    lines += _unsent_lines(state, moot)
     lines.append("Sources: " + " · ".join(_source_text(s, now) for s in state.snapshot.sources))
     return "\n".join(lines)
 
 
-def _unsent_lines(state: ServiceState) -> list[str]:
-    """Failed actions on tickets the queue no longer lists (a removed source, a closed
-    ticket): the queue's [pending] marks cannot show them, and the user must decide."""
+def superseded(
+    entries: Sequence[OutboxEntry], confirmed: Sequence[OutboxEntry]
+) -> dict[str, OutboxEntry]:
+    """Failed *entries* by id, each with the *confirmed* action that made it moot: one of
+    the same kind on the same ticket, made later (an acknowledge that went through after
+    a refused one; a hand-over to someone else after a refused one)."""
+    latest: dict[tuple[str, str, str], OutboxEntry] = {}
+    for done in confirmed:
+        a = done.action
+        mark = (a.kind, a.source, a.ticket_id)
+        if mark not in latest or latest[mark].action.created_at < a.created_at:
+            latest[mark] = done
+    found = {}
+    for entry in entries:
+        a = entry.action
+        later = latest.get((a.kind, a.source, a.ticket_id))
+        if entry.state is OutboxState.FAILED and later and later.action.created_at > a.created_at:
+            found[entry.id] = later
+    return found
+
+
+def _unsent_lines(state: ServiceState, moot: dict[str, OutboxEntry]) -> list[str]:
+    """Failed actions the queue's rows do not show: on tickets the queue no longer lists
+    (a removed source, a closed ticket), and those a later confirmed action made moot
+    (said so). The user decides: `traysupport retry` or `dismiss` with the ticket."""
     listed = {t.ref for t in state.snapshot.tickets}
     lines = []
     for entry in state.outbox:
         action = entry.action
         ref = f"{action.source}:{action.ticket_id}"
-        if entry.state is OutboxState.FAILED and ref not in listed:
-            lines.append(f"  {action.kind} {ref} — {_one_line(entry.last_error, 160)}")
+        if entry.state is not OutboxState.FAILED or (ref in listed and entry.id not in moot):
+            continue
+        line = f"  {action.kind} {ref} — {_one_line(entry.last_error, 160)}"
+        if entry.id in moot:
+            line += f" (a later {action.kind} was confirmed)"
+        lines.append(line)
     return ["Not sent:", *lines] if lines else []
 
 
@@ -229,14 +272,17 @@ def _my_duty_lines(me: Person, status: Duty, tz: tzinfo, now: datetime) -> list[
     ]
 
 
-def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
+def _queue_lines(state: ServiceState, now: datetime, moot: dict[str, OutboxEntry]) -> list[str]:
     policy = state.settings.sla
     tickets = urgency_order(state.snapshot.tickets, policy, now)
     lines = [f"Queue: {len(tickets)} open"]
     stale = {s.name for s in state.snapshot.sources if not s.ok}
     # With several queues a key alone may not say where a ticket lives (or be unique).
     several = len({t.source for t in tickets}) > 1
-    for t in tickets:
+    keys = [_one_line(f"{t.source}:{t.key}" if several else t.key, KEY_COLUMN_MAX) for t in tickets]
+    # As wide as the longest key shown (12 at least, as before), so the columns line up.
+    width = max([12, *map(len, keys)])
+    for t, key in zip(tickets, keys, strict=True):
         left = time_left(t, policy, now)
         sla_text = (
             ("SLA paused" if _paused(t) else "no SLA")
@@ -248,11 +294,10 @@ def _queue_lines(state: ServiceState, now: datetime) -> list[str]:
             )
         )
         who = t.assignee.name if t.assignee else "unassigned"
-        pending = _action_mark(state.pending_for(t))
+        pending = _action_mark(tuple(e for e in state.pending_for(t) if e.id not in moot))
         pending += " [stale]" if t.source in stale else ""
-        key = f"{t.source}:{t.key}" if several else t.key
         lines.append(
-            f"  {t.priority.label}  {key:<12} {sla_text:<22} {who:<20} "
+            f"  {t.priority.label}  {key:<{width}} {sla_text:<22} {who:<20} "
             f"{_one_line(t.title)}{pending}"
         )
     return lines
