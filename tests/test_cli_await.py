@@ -1,6 +1,6 @@
 """What `ack` and `handover` report once their action is recorded, whoever sends it.
 
-The command's own part (`cli._await_action`) runs here on a real store, a real home loop
+The command's own part (`cli_outbox.await_reported`) runs here on a real store, a real home loop
 and a real notifications lock; the other traysupport process that holds the action's
 lease is a real process on the same database, told by the test when to answer.
 """
@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from traysupport import cli
+from traysupport import cli, cli_outbox
 from traysupport.core.model import ActionKind, UserAction
 from traysupport.ownership import NotificationsLock
 from traysupport.service import HomeLoop
@@ -138,7 +138,7 @@ def test_an_action_another_process_confirms_is_reported_done(
     session.loop.call_soon(lambda: other.answer("done"))  # while the command waits
     started = time.monotonic()
 
-    code = cli._await_action(session, recorded, "Acknowledged SUP-142")
+    code = cli_outbox.await_reported(session, recorded, "Acknowledged SUP-142")
 
     assert (code, capsys.readouterr().out) == (cli.EXIT_OK, "Acknowledged SUP-142\n")
     assert time.monotonic() - started < BUDGET / 3, "it waited out its budget to look again"
@@ -151,7 +151,7 @@ def test_an_action_another_process_sees_refused_fails_with_the_tools_reason(
     started = time.monotonic()
 
     with pytest.raises(cli.CliError, match="not done: 409: SUP-142 is closed") as refused:
-        cli._await_action(session, recorded, "Acknowledged SUP-142")
+        cli_outbox.await_reported(session, recorded, "Acknowledged SUP-142")
 
     assert refused.value.code == cli.EXIT_FAILED
     assert time.monotonic() - started < BUDGET / 3, "it waited out its budget to look again"
@@ -166,7 +166,7 @@ def test_an_action_another_process_is_still_sending_is_queued_naming_that_proces
 ) -> None:
     monkeypatch.setattr(cli, "ACTION_TIMEOUT_SECONDS", 0.5)
 
-    code = cli._await_action(session, recorded, "Acknowledged SUP-142")
+    code = cli_outbox.await_reported(session, recorded, "Acknowledged SUP-142")
 
     out = capsys.readouterr().out
     assert code == cli.EXIT_QUEUED
@@ -201,7 +201,7 @@ def test_an_action_whose_send_failed_for_now_is_queued_with_when_and_by_whom(
     try:
         assert watcher.stdout.readline() == "holding\n"
         started = time.monotonic()
-        code = cli._await_action(session, recorded, "Acknowledged SUP-142")
+        code = cli_outbox.await_reported(session, recorded, "Acknowledged SUP-142")
         elapsed = time.monotonic() - started
     finally:
         watcher.stdin.close()
@@ -223,7 +223,7 @@ def test_with_nothing_running_a_queued_action_says_what_will_send_it(
     store.claim(now)
     store.mark_retry(recorded.id, "the server refused the connection", now)
 
-    assert cli._await_action(session, recorded, "Acknowledged SUP-142") == cli.EXIT_QUEUED
+    assert cli_outbox.await_reported(session, recorded, "Acknowledged SUP-142") == cli.EXIT_QUEUED
 
     out = capsys.readouterr().out
     assert "the tray app or `traysupport watch`" in out
@@ -242,7 +242,7 @@ def test_an_action_whose_other_sender_dies_is_queued_at_once_not_waited_for(
     session.loop.call_soon(kill_it)
     started = time.monotonic()
 
-    code = cli._await_action(session, recorded, "Acknowledged SUP-142")
+    code = cli_outbox.await_reported(session, recorded, "Acknowledged SUP-142")
 
     out = capsys.readouterr().out
     assert code == cli.EXIT_QUEUED

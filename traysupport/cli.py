@@ -1,5 +1,5 @@
-"""Command-line entry points: the tray app (the default), watch (headless), status, ack,
-handover, doctor, demo-server.
+"""Command-line entry points: the tray app (the default), watch (headless), status,
+shifts, doctor, demo-server, rotation; ack, handover, retry and dismiss live in `cli_outbox`.
 
 Qt is imported only when the tray app runs (`cmd_tray`), so the other commands start
 fast and work where there is no display. At module level there is only what parsing the
@@ -28,7 +28,7 @@ from traysupport.textout import json_text, visible
 if TYPE_CHECKING:
     from traysupport import runtime
     from traysupport.config import Config
-    from traysupport.core.model import Alert, Ticket, UserAction
+    from traysupport.core.model import Alert
     from traysupport.service import Clock, HomeLoop, ServiceState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUEUED = 0, 1, 2, 75
@@ -75,7 +75,9 @@ class _Listener:
 
 
 @dataclass(slots=True)
-class _Session:
+class Session:
+    """A command's engine, its home loop, and what the service reported."""
+
     engine: runtime.Engine
     loop: HomeLoop
     listener: _Listener
@@ -84,7 +86,7 @@ class _Session:
 
 
 @contextmanager
-def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_Session]:
+def open_session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[Session]:
     """The engine on a background scheduler with a home loop on this thread.
 
     Only a session that prints alerts (`watch`) may show, and so record, alerts: a
@@ -116,7 +118,7 @@ def _session(args: argparse.Namespace, print_alerts: bool = False) -> Iterator[_
         ) as engine:
             scheduler.start()
             try:
-                yield _Session(engine, loop, listener, clock)
+                yield Session(engine, loop, listener, clock)
             finally:
                 stop_scheduler(scheduler)  # not shutdown alone: see there
     except runtime.SetupError as error:
@@ -154,7 +156,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """One poll, then who is on duty (now, or --at TIME) and the queue by SLA time left."""
     from traysupport import report, shifts_report  # noqa: PLC0415
 
-    with _session(args) as session:
+    with open_session(args) as session:
         tz = session.engine.config.ui.tz
         try:  # before the poll: a mistyped TIME should not wait for the sources
             at = shifts_report.duty_instant(args.at, session.clock(), tz)
@@ -169,7 +171,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.json:
             print(json_text(report.status_dict(state, now, demo, at)), flush=True)
         else:
-            say(report.status_text(state, now, tz, demo, at))
+            # Confirmed actions make older failures of their kind moot (see report).
+            confirmed = session.engine.store.done_entries()
+            say(report.status_text(state, now, tz, demo, at, confirmed=confirmed))
     answered = any(s.ok for s in state.snapshot.sources)
     return EXIT_OK if answered else EXIT_NO_ANSWER
 
@@ -178,7 +182,7 @@ def cmd_shifts(args: argparse.Namespace) -> int:
     """One poll, then the team's shifts in a window: a table per local day, or JSON."""
     from traysupport import shifts_report as shifts  # noqa: PLC0415
 
-    with _session(args) as session:
+    with open_session(args) as session:
         tz = session.engine.config.ui.tz
         try:
             asked = shifts.asked_window(args.since, args.until, session.clock(), tz)
@@ -201,74 +205,9 @@ def cmd_shifts(args: argparse.Namespace) -> int:
     return EXIT_OK if found.answered else EXIT_NO_ANSWER
 
 
-def cmd_ack(args: argparse.Namespace) -> int:
-    """Acknowledge one ticket, through the outbox."""
-    with _session(args) as session:
-        ticket = _find_ticket(session, args.ticket)
-        action = session.engine.service.acknowledge(ticket)
-        return _await_action(session, action, f"Acknowledged {ticket.key}")
-
-
-def cmd_handover(args: argparse.Namespace) -> int:
-    """Hand one ticket over to a teammate with a note, through the outbox."""
-    with _session(args) as session:
-        ticket = _find_ticket(session, args.ticket)
-        state = session.engine.service.state()
-        person = state.snapshot.person(args.to)
-        if person is None:
-            names = ", ".join(p.id for p in state.snapshot.people)
-            raise CliError(f"nobody called {args.to!r} on the team (try one of: {names})")
-        from traysupport.core.handover import handover_note  # noqa: PLC0415
-
-        if state.me is None:
-            raise CliError("who you are on the team is not known; set `me` in the config")
-        # The same text the handover dialog previews and writes: who, to whom, when, note.
-        note = handover_note(
-            state.me, person, args.note or "", session.clock(), session.engine.config.ui.tz
-        )
-        action = session.engine.service.hand_over(ticket, person, note)
-        return _await_action(session, action, f"Handed {ticket.key} over to {person.name}")
-
-
-def _find_ticket(session: _Session, wanted: str) -> Ticket:
-    """The ticket to act on (see `cli_tickets`): from the saved data when it names one
-    (so the action is recorded before any network), else after one poll within the
-    status budget."""
-    from traysupport.cli_tickets import TicketRefError, named  # noqa: PLC0415
-
-    service = session.engine.service
-    state = service.show_saved()
-    if len(state.snapshot.matching(wanted)) != 1 or state.me is None:
-        state = service.poll_once(budget=STATUS_BUDGET_SECONDS)
-    try:
-        return named(state.snapshot, wanted)
-    except TicketRefError as error:
-        raise CliError(str(error)) from error
-
-
-def _await_action(session: _Session, action: UserAction, success: str) -> int:
-    """Wait for the recorded action's outcome (see `cli_actions`) and report it.
-
-    Confirmed: exit 0; refused: exit 1 with the tool's reason; saved but not confirmed
-    within the budget: EXIT_QUEUED, saying who sends it.
-    """
-    from traysupport.cli_actions import Outcome, await_action  # noqa: PLC0415
-
-    changed = threading.Event()  # this process's own send came back: look at once
-    session.listener.on_change = lambda _state: changed.set()
-    result = await_action(session.engine, session.loop, changed, action.id, ACTION_TIMEOUT_SECONDS)
-    if result.outcome is Outcome.REFUSED:
-        raise CliError(f"not done: {result.detail}")
-    if result.outcome is Outcome.CONFIRMED:
-        say(success)
-        return EXIT_OK
-    say(result.detail)
-    return EXIT_QUEUED
-
-
 def cmd_watch(args: argparse.Namespace) -> int:
     """Headless: poll and print notifications in the terminal until Ctrl-C."""
-    with _session(args, print_alerts=True) as session:
+    with open_session(args, print_alerts=True) as session:
         config = session.engine.config
         if config.is_demo:
             say(
@@ -344,6 +283,7 @@ def cmd_rotation(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `traysupport` (see `cli_parser`), with these commands."""
+    from traysupport import cli_outbox  # noqa: PLC0415  # it imports this module
     from traysupport.cli_parser import Commands, parser_for  # noqa: PLC0415
 
     return parser_for(
@@ -352,8 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
             watch=cmd_watch,
             status=cmd_status,
             shifts=cmd_shifts,
-            ack=cmd_ack,
-            handover=cmd_handover,
+            ack=cli_outbox.cmd_ack,
+            handover=cli_outbox.cmd_handover,
+            retry=cli_outbox.cmd_retry,
+            dismiss=cli_outbox.cmd_dismiss,
             doctor=cmd_doctor,
             demo_server=cmd_demo_server,
             rotation=cmd_rotation,

@@ -28,6 +28,8 @@ class Commands:
     shifts: Handler
     ack: Handler
     handover: Handler
+    retry: Handler
+    dismiss: Handler
     doctor: Handler
     demo_server: Handler
     rotation: Handler
@@ -133,6 +135,21 @@ def parser_for(commands: Commands, *, default_budget: float) -> argparse.Argumen
     handover.add_argument("ticket", help=ref)
     handover.add_argument("--to", required=True, metavar="PERSON", help="id, email or name")
     handover.add_argument("--note", default="", help="what the next person should know")
+    failed_ref = (
+        "the ticket: its key or id, or SOURCE:KEY or SOURCE:ID (as status lists it under"
+        " 'Not sent:'); a ticket no longer in the queue still has its failed actions"
+    )
+    retry = add(
+        "retry",
+        commands.retry,
+        "send a ticket's actions the ticket tool refused again (exit 0 done, 1 refused,"
+        " 75 saved to send later)",
+    )
+    retry.add_argument("ticket", metavar="TICKET", help=failed_ref)
+    dismiss = add(
+        "dismiss", commands.dismiss, "drop a ticket's refused actions without sending them"
+    )
+    dismiss.add_argument("ticket", metavar="TICKET", help=failed_ref)
     add("doctor", commands.doctor, "check the config, each source and the desktop")
     demo = add("demo-server", commands.demo_server, "serve the demo team's API on its own")
     demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
