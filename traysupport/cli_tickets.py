@@ -73,7 +73,9 @@ def failed_named(
     as `named` refuses it: retrying the wrong tool's action cannot be taken back.
     """
     wanted = wanted.strip()
-    names = {t.ref: shown_ref(t, snapshot) for t in snapshot.matching(wanted)}
+    matching = snapshot.matching(wanted)
+    names = {t.ref: shown_ref(t, snapshot) for t in matching}
+    qualified = {t.ref: f"{t.source}:{t.key}" for t in matching}  # to tell them apart
     listed = {t.ref: t.key for t in snapshot.tickets}
     failed = [e for e in outbox if e.state is OutboxState.FAILED]
     for entry in failed:
@@ -81,9 +83,9 @@ def failed_named(
         ref = f"{action.source}:{action.ticket_id}"
         key = listed.get(ref) or known_key(ref) or ""
         if ref not in names and _names(wanted, action.source, action.ticket_id, key):
-            names[ref] = f"{action.source}:{key or action.ticket_id}"
+            names[ref] = qualified[ref] = f"{action.source}:{key or action.ticket_id}"
     if len(names) > 1:
-        several = ", ".join(sorted(names.values()))
+        several = ", ".join(sorted(qualified.values()))
         raise TicketRefError(f"{wanted!r} names several tickets; name one of: {several}")
     if not names:
         refs = sorted({f"{e.action.source}:{e.action.ticket_id}" for e in failed})
