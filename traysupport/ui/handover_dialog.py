@@ -48,6 +48,7 @@ from traysupport.ui.handover_tickets import (
     RoomyRows,
 )
 from traysupport.ui.ports import SupportControl
+from traysupport.ui.presenter import ALWAYS_ON_CALL, open_duty_text
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,11 @@ class HandoverDialog(QDialog):
     def _heading(self, end_of_shift: bool, status: Duty) -> str:
         until = status.until
         if end_of_shift and until is not None:
+            # A permanent on-call has no end to name (its end is the model's far bound).
+            open_text = open_duty_text(status)
+            if open_text is not None:
+                said = "You are" if open_text == ALWAYS_ON_CALL else "Your shift has"
+                return f"{said} {open_text}. Hand over your open tickets:"
             tz = self._state.settings.tz
             return f"Your shift ends at {format_clock(until, tz)}. Hand over your open tickets:"
         return "Hand tickets over to a teammate"

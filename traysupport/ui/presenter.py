@@ -55,7 +55,15 @@ from enum import StrEnum
 
 from traysupport.core.alerts import concerns_me
 from traysupport.core.duty import Duty, duty
-from traysupport.core.model import ActionKind, Person, Shift, Snapshot, Ticket
+from traysupport.core.model import (
+    ActionKind,
+    Person,
+    Shift,
+    Snapshot,
+    Ticket,
+    is_open_end,
+    is_open_start,
+)
 from traysupport.core.sla import SlaClock, SlaState, running_clock
 from traysupport.core.timefmt import format_clock, format_instant, format_relative, local
 from traysupport.service import ServiceState
@@ -67,6 +75,8 @@ ON_NOW_SHOWN = 4
 ERROR_SHOWN = 80
 """Characters of a source's error shown in a status line."""
 DEMO_LINE = "Demo team — set up your team…"
+ALWAYS_ON_CALL, NO_END_SCHEDULED = "always on call", "no end scheduled"
+"""A duty with no end, with no start or with one: the words `status` uses too."""
 
 
 class TrayState(StrEnum):
@@ -253,10 +263,22 @@ def _when(instant: datetime, facts: _Facts) -> str:
     return format_instant(instant, facts.tz, facts.now)
 
 
+def open_duty_text(status: Duty) -> str | None:
+    """ "always on call" / "no end scheduled" when my duty has no end (a permanent on-call,
+    held as the model's far bound), never a date in 3000; None when it ends or I am off."""
+    if status.until is None or not is_open_end(status.until):
+        return None
+    forever = status.start is not None and is_open_start(status.start)
+    return ALWAYS_ON_CALL if forever else NO_END_SCHEDULED
+
+
 def _duty_text(facts: _Facts) -> str:
     if facts.me is None:
         return "Not on the team yet"
     until = facts.duty.until
+    open_text = open_duty_text(facts.duty)
+    if open_text is not None:
+        return f"On duty, {open_text}"
     if until is not None:
         return f"On duty until {format_instant(until, facts.tz, facts.now)}"
     upcoming = facts.duty.next_shift
@@ -305,14 +327,19 @@ def _my_lines(snapshot: Snapshot, facts: _Facts) -> list[str]:
         if not snapshot.people:
             return ["Waiting for the rotation…"]
         return ["You are not on the team: set “me” in Settings"]
+    open_text = open_duty_text(status)
     if status.until is None:
         line = "You: off duty"
+    elif open_text is not None:
+        line = f"You: on duty{_role(status.shift)}, {open_text}"
     else:
         line = f"You: on duty{_role(status.shift)} until {format_instant(status.until, tz, now)}"
     upcoming = status.next_shift
     if upcoming is None:
         return [line, "Next shift: none scheduled"]
-    start, end = (format_instant(t, tz, now) for t in (upcoming.start, upcoming.end))
+    # A next shift starts after now, so only its end can be open.
+    start = format_instant(upcoming.start, tz, now)
+    end = "no end" if is_open_end(upcoming.end) else format_instant(upcoming.end, tz, now)
     return [line, f"Next shift: {start} → {end}{_role(upcoming)}"]
 
 
@@ -362,7 +389,8 @@ def _next_change(state: ServiceState, facts: _Facts) -> datetime | None:
     candidates = [facts.paused_until]
     candidates += [until for _, until in state.settings.snoozed]
     for shift in state.snapshot.shifts:
-        candidates += [shift.start, shift.end]
+        # A permanent on-call's far end is no change: no redraw planned for the year 3000.
+        candidates += [t for t in (shift.start, shift.end) if not is_open_end(t)]
     for clock in facts.clocks:
         if clock is not None:
             candidates += [clock.warn_at, clock.breach_at]

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from traysupport.core.duty import duty
 from traysupport.core.timefmt import format_clock, format_duration, format_instant, local
 from traysupport.service import ServiceState
-from traysupport.ui.presenter import on_now_line
+from traysupport.ui.presenter import on_now_line, open_duty_text
 from traysupport.ui.source_health import down, outage_line, shown
 
 
@@ -37,6 +37,9 @@ def duty_summary(state: ServiceState, now: datetime) -> tuple[str, str, bool]:
     status = duty(state.snapshot.shifts, state.me, now)
     if status.until is not None:
         role = f" · {status.role}" if status.role is not None else ""
+        open_text = open_duty_text(status)
+        if open_text is not None:  # a permanent on-call: no countdown to the year 3000
+            return (f"On duty{role}", open_text, True)
         left = format_duration(status.until - now)
         return (f"On duty{role}", f"until {_when(status.until, now, tz)} · {left} left", True)
     upcoming = status.next_shift
