@@ -9,7 +9,8 @@ the token's user, 201). It wants ``Authorization: Basic base64("<email>:<token>"
 Endpoints for ``set``: "queue", "sla", "issue", "assign", "comments", "comment"; a
 ``times`` fault answers that many requests and then the sound answer again. A RESET on
 "assign" or "comment" applies the write before cutting the connection: the answer is
-what is lost. Serving, stopping and the fault modes are tests/sources/vendor_faultserver.py's.
+what is lost. Routing and ``times`` are tests/sources/api_faultserver.py's; serving,
+stopping and the fault modes tests/sources/vendor_faultserver.py's.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
-from urllib.parse import parse_qs
+from typing import Any, ClassVar, cast
 
-from tests.faultmodes import Fault, Mode
+from tests.faultmodes import Fault
 from tests.faultserver import Write
-from tests.sources.vendor_faultserver import HOSTILE_NAME, VendorFaultServer, VendorHandler
+from tests.sources.api_faultserver import ApiFaultServer, ApiHandler
+from tests.sources.vendor_faultserver import HOSTILE_NAME
 
 EMAIL = "ada@example.com"
 DESK, QUEUE = "SD", 12
@@ -128,47 +129,20 @@ def hostile_items(now: datetime) -> list[object]:
     ]
 
 
-class _Handler(VendorHandler):
+class _Handler(ApiHandler):
+    NOT_FOUND: ClassVar[object] = {"errorMessages": ["Not found"], "errors": {}}
+    UNAUTHORIZED: ClassVar[object] = {
+        "errorMessages": ["Client must be authenticated"],
+        "errors": {},
+    }
+    WRITES = frozenset({"assign", "comment"})
+
     @property
     def owner(self) -> JiraSmFaultServer:
         return cast(JiraSmFaultServer, self.server.vendor)
 
-    def do_PUT(self) -> None:  # noqa: N802  (http.server names it)
-        self.do_GET()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.do_GET()
-
-    def _route(self) -> None:
-        owner, request = self.owner, self._request()
-        if request is None:
-            return
-        path, query, moved = request
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        endpoint, issue_id = _endpoint(self.command, path)
-        if endpoint is None:
-            self._json(404, {"errorMessages": ["Not found"], "errors": {}})
-            return
-        fault = owner.count(endpoint)
-        if fault.mode is Mode.ECHO_AUTH:
-            self._echo_auth(fault)
-            return
-        if not self._authorized(owner.authorization):
-            self._json(401, {"errorMessages": ["Client must be authenticated"], "errors": {}})
-            return
-        if endpoint in ("assign", "comment") and fault.mode in (Mode.OK, Mode.HOSTILE, Mode.RESET):
-            status, body = owner.write(endpoint, issue_id, raw, self.headers.get("Authorization"))
-            if fault.mode is not Mode.RESET:
-                if body is None:
-                    self._send(status, b"", "")
-                else:
-                    self._json(status, body)
-                return
-        if moved or fault.mode in (Mode.OK, Mode.HOSTILE):
-            self._read(endpoint, issue_id, parse_qs(query), hostile=fault.mode is Mode.HOSTILE)
-            return
-        self._misbehave(fault)
+    def _endpoint(self, path: str) -> tuple[str | None, str]:
+        return _endpoint(self.command, path)
 
     def _read(
         self, endpoint: str, issue_id: str, query: dict[str, list[str]], *, hostile: bool
@@ -213,8 +187,6 @@ class _Handler(VendorHandler):
         )
 
     # Jira's shapes for the fault modes.
-    REPLY_TYPE = "application/json"
-
     def _status_body(self, fault: Fault) -> tuple[bytes, str]:
         body = {"errorMessages": [f"injected {fault.status}"], "errors": {}}
         return json.dumps(body).encode(), "application/json"
@@ -228,18 +200,8 @@ class _Handler(VendorHandler):
     def _huge_chunks(self) -> tuple[bytes, bytes]:
         return b'{"values":["' + b"x" * (64 * 1024), b"x" * (64 * 1024)
 
-    def _echo_auth(self, fault: Fault) -> None:
-        echo = f"Client must be authenticated ({self.headers.get('Authorization')})"
-        self._json(
-            fault.status,
-            {"errorMessages": [echo], "errors": {}},
-            (("X-Echo", str(self.headers.get("Authorization"))),),
-        )
-
-    def _reply_body(self, fault: Fault) -> bytes:
-        if isinstance(fault.payload, bytes):
-            return fault.payload
-        return json.dumps(fault.payload).encode()
+    def _echo_body(self, echo: str) -> object:
+        return {"errorMessages": [f"Client must be authenticated ({echo})"], "errors": {}}
 
 
 def _endpoint(method: str, path: str) -> tuple[str | None, str]:
@@ -258,18 +220,16 @@ def _endpoint(method: str, path: str) -> tuple[str | None, str]:
     return None, ""
 
 
-class JiraSmFaultServer(VendorFaultServer):
+class JiraSmFaultServer(ApiFaultServer):
     """Jira Cloud on 127.0.0.1, an ephemeral port; ``set(endpoint, fault, times=)`` switches it."""
 
     HANDLER = _Handler
     NAME = "jira-sm"
 
     def __init__(self, token: str, page_size: int = 50, now: datetime | None = None) -> None:
-        super().__init__(token, now)
-        self.page_size = page_size
+        super().__init__(token, page_size, now)
         self.issues = issues()
         self.received: list[Write] = []
-        self._times: dict[str, int] = {}
         pair = f"{EMAIL}:{token}".encode()
         self.authorization = "Basic " + base64.b64encode(pair).decode("ascii")
 
@@ -278,25 +238,6 @@ class JiraSmFaultServer(VendorFaultServer):
         """Every write received (Jira takes no idempotency key; recorded as sent)."""
         with self._lock:
             return list(self.received)
-
-    def set(self, endpoint: str, fault: Fault, *, times: int | None = None) -> None:
-        """Answer *endpoint* with *fault*; with *times*, only the next *times* requests."""
-        with self._lock:
-            self._faults[endpoint] = fault
-            self._times.pop(endpoint, None)
-            if times is not None:
-                self._times[endpoint] = times
-
-    def count(self, endpoint: str) -> Fault:
-        """Count a request; the fault to answer it with (a `times` fault runs out)."""
-        with self._lock:
-            self._hits[endpoint] = self._hits.get(endpoint, 0) + 1
-            fault = self._faults.get(endpoint, Fault())
-            if endpoint in self._times:
-                self._times[endpoint] -= 1
-                if self._times[endpoint] <= 0:
-                    del self._times[endpoint], self._faults[endpoint]
-            return fault
 
     def state(self, issue_id: str) -> tuple[object, ...]:
         """What a repeat must not change: the assignee and every comment."""

@@ -13,23 +13,23 @@ token=<token>`` (else 401, as PagerDuty answers), or misbehaves as the `Fault` s
 an endpoint says, with every mode of tests/faultmodes.py in JSON terms; a ``times``
 fault answers that many requests, then the sound answer again. A RESET on ``update`` or
 ``note`` applies the write before cutting the connection: the answer is what is lost.
-Serving, stopping and the fault dispatch are tests/sources/vendor_faultserver.py's.
+Routing and ``times`` are tests/sources/api_faultserver.py's; serving, stopping and the
+fault dispatch tests/sources/vendor_faultserver.py's.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, cast
-from urllib.parse import parse_qs
+from typing import Any, ClassVar, cast
 
-from tests.faultmodes import Fault, Mode
+from tests.faultmodes import Fault
 from tests.sources import pagerduty_incident_state as pd
+from tests.sources.api_faultserver import ApiFaultServer, ApiHandler
 from tests.sources.pagerduty_incident_state import PEOPLE, full_user, stamp
-from tests.sources.vendor_faultserver import HOSTILE_NAME, VendorFaultServer, VendorHandler
+from tests.sources.vendor_faultserver import HOSTILE_NAME
 
 HOSTILE_TITLE = "Disk \x1b]0;owned\x07full\u202e\x1b[2J"
-WRITES = frozenset({"update", "note"})
 
 
 def oncall_shifts(now: datetime) -> list[tuple[str, datetime, datetime]]:
@@ -104,49 +104,25 @@ def _endpoint(method: str, path: str) -> tuple[str | None, str]:
     return None, ""
 
 
-class _Handler(VendorHandler):
+class _Handler(ApiHandler):
+    NOT_FOUND: ClassVar[object] = {"error": {"message": "Not Found", "code": 2100}}
+    UNAUTHORIZED: ClassVar[object] = {"error": {"message": "Authentication failed", "code": 2006}}
+    WRITES = frozenset({"update", "note"})
+    WRITE_HEADER = "From"
+    COUNTS_MOVED = True
+
     @property
     def owner(self) -> PagerDutyFaultServer:
         return cast(PagerDutyFaultServer, self.server.vendor)
 
-    def do_PUT(self) -> None:  # noqa: N802  (http.server names)
-        self.do_GET()
+    def _endpoint(self, path: str) -> tuple[str | None, str]:
+        return _endpoint(self.command, path)
 
-    def do_POST(self) -> None:  # noqa: N802
-        self.do_GET()
-
-    def _route(self) -> None:
-        owner, request = self.owner, self._request()
-        if request is None:
-            return
-        path, query, moved = request
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        endpoint, incident_id = _endpoint(self.command, path)
-        if endpoint is None:
-            self._json(404, {"error": {"message": "Not Found", "code": 2100}})
-            return
-        fault = owner.count(f"moved/{endpoint}" if moved else endpoint)
-        if fault.mode is Mode.ECHO_AUTH:
-            self._echo_auth(fault)
-            return
-        if not self._authorized(f"Token token={owner.token}"):
-            self._json(401, {"error": {"message": "Authentication failed", "code": 2006}})
-            return
-        sound = moved or fault.mode in (Mode.OK, Mode.HOSTILE)
-        if endpoint in WRITES and (sound or fault.mode is Mode.RESET):
-            status, body = owner.write(endpoint, incident_id, raw, self.headers.get("From"))
-            if fault.mode is Mode.RESET:
-                self._misbehave(fault)
-            elif fault.mode is Mode.HOSTILE and isinstance(body.get("incident"), dict):
-                self._json(status, {"incident": dict(body["incident"], title=HOSTILE_TITLE)})
-            else:
-                self._json(status, body)
-            return
-        if sound:
-            self._read(endpoint, incident_id, parse_qs(query), hostile=fault.mode is Mode.HOSTILE)
-            return
-        self._misbehave(fault)
+    def _answer_write(self, status: int, body: Any, *, hostile: bool) -> None:
+        if hostile and isinstance(body.get("incident"), dict):
+            self._json(status, {"incident": dict(body["incident"], title=HOSTILE_TITLE)})
+        else:
+            self._json(status, body)
 
     def _read(
         self, endpoint: str, incident_id: str, query: dict[str, list[str]], *, hostile: bool
@@ -195,8 +171,6 @@ class _Handler(VendorHandler):
         self._json(200, {"schedule": {"id": "PS1", "name": "Core", "final_schedule": final}})
 
     # PagerDuty's shapes for the fault modes.
-    REPLY_TYPE = "application/json"
-
     def _status_body(self, fault: Fault) -> tuple[bytes, str]:
         body = {"error": {"message": "injected fault", "code": 2000}}
         return json.dumps(body).encode(), "application/json"
@@ -217,48 +191,21 @@ class _Handler(VendorHandler):
             "other-moved": f"http://localhost:{port}/moved{self.path}"
         }
 
-    def _echo_auth(self, fault: Fault) -> None:  # before the token check, as PagerDuty does
-        echo = f"no such key (Authorization: {self.headers.get('Authorization')})"
-        body = {"error": {"message": echo, "code": 2006}}
-        self._json(fault.status, body, (("X-Echo", str(self.headers.get("Authorization"))),))
-
-    def _reply_body(self, fault: Fault) -> bytes:
-        if isinstance(fault.payload, bytes):
-            return fault.payload
-        return json.dumps(fault.payload).encode()
+    def _echo_body(self, echo: str) -> object:  # before the token check, as PagerDuty does
+        return {"error": {"message": f"no such key (Authorization: {echo})", "code": 2006}}
 
 
-class PagerDutyFaultServer(VendorFaultServer):
+class PagerDutyFaultServer(ApiFaultServer):
     """The API on 127.0.0.1, an ephemeral port; ``set(endpoint, fault, times=)`` switches it."""
 
     HANDLER = _Handler
     NAME = "pagerduty"
 
     def __init__(self, token: str, page_size: int = 100, now: datetime | None = None) -> None:
-        super().__init__(token, now)
-        self.page_size = page_size
+        super().__init__(token, page_size, now)
+        self.authorization = f"Token token={token}"
         self.incidents = pd.incidents()
         self.received: list[tuple[str, str, bytes, str | None]] = []
-        self._times: dict[str, int] = {}
-
-    def set(self, endpoint: str, fault: Fault, *, times: int | None = None) -> None:
-        """Answer *endpoint* with *fault*; with *times*, only the next *times* requests."""
-        with self._lock:
-            self._faults[endpoint] = fault
-            self._times.pop(endpoint, None)
-            if times is not None:
-                self._times[endpoint] = times
-
-    def count(self, endpoint: str) -> Fault:
-        """Count a request; the fault to answer it with (a `times` fault runs out)."""
-        with self._lock:
-            self._hits[endpoint] = self._hits.get(endpoint, 0) + 1
-            fault = self._faults.get(endpoint, Fault())
-            if endpoint in self._times:
-                self._times[endpoint] -= 1
-                if self._times[endpoint] <= 0:
-                    del self._times[endpoint], self._faults[endpoint]
-            return fault
 
     def listing(self, query: dict[str, list[str]], *, hostile: bool) -> list[object]:
         """The incidents ``GET /incidents`` answers, full assignees; *hostile* adds bad ones."""

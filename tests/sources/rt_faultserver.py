@@ -12,7 +12,8 @@ own tickets. It wants ``Authorization: token <token>`` (else 401 ``Unauthorized`
 Endpoints for ``set``: "tickets", "ticket", "take", "update", "comment", "history",
 "attachments", "users"; a ``times`` fault answers that many requests, then the sound
 answer again. A RESET on a write applies it before cutting the connection: the answer
-is what is lost. Serving, stopping and the fault modes are vendor_faultserver.py's.
+is what is lost. Routing and ``times`` are api_faultserver.py's; serving, stopping and the
+fault modes vendor_faultserver.py's.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
-from urllib.parse import parse_qs, urlencode
+from typing import Any, ClassVar, cast
+from urllib.parse import urlencode
 
-from tests.faultmodes import Fault, Mode
-from tests.sources.vendor_faultserver import HOSTILE_NAME, VendorFaultServer, VendorHandler
+from tests.faultmodes import Fault
+from tests.sources.api_faultserver import ApiFaultServer, ApiHandler
+from tests.sources.vendor_faultserver import HOSTILE_NAME
 
 API = "/REST/2.0"
 ME = "sam@example.com"
@@ -87,47 +89,23 @@ def _user(name: str, **extra: str) -> dict[str, str]:
     return {"id": name, "type": "user", "_url": f"http://rt{API}/user/{name}", **extra}
 
 
-class _Handler(VendorHandler):
+class _Handler(ApiHandler):
+    NOT_FOUND: ClassVar[object] = {"message": "Not Found"}
+    UNAUTHORIZED: ClassVar[object] = {"message": "Unauthorized"}
+    WRITES = frozenset({"take", "update", "comment"})
+    WRITE_HEADER = "If-Match"
+
     @property
     def owner(self) -> RtFaultServer:
         return cast(RtFaultServer, self.server.vendor)
 
-    def do_PUT(self) -> None:  # noqa: N802  (http.server names it)
-        self.do_GET()
+    def _endpoint(self, path: str) -> tuple[str | None, int]:
+        return _endpoint(self.command, path)
 
-    def do_POST(self) -> None:  # noqa: N802
-        self.do_GET()
-
-    def _route(self) -> None:
-        owner, request = self.owner, self._request()
-        if request is None:
-            return
-        path, query, moved = request
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        endpoint, number = _endpoint(self.command, path)
-        if endpoint is None:
-            self._json(404, {"message": "Not Found"})
-            return
-        fault = owner.count(endpoint)
-        if fault.mode is Mode.ECHO_AUTH:
-            self._echo_auth(fault)
-            return
-        if not self._authorized(f"token {owner.token}"):
-            self._json(401, {"message": "Unauthorized"})
-            return
-        writing = endpoint in ("take", "update", "comment")
-        if writing and fault.mode in (Mode.OK, Mode.HOSTILE, Mode.RESET):
-            status, body = owner.write(endpoint, number, raw, self.headers.get("If-Match"))
-            if fault.mode is not Mode.RESET:
-                if fault.mode is Mode.HOSTILE and isinstance(body, list):
-                    body = [f"{m} {HOSTILE_NAME}" for m in body]
-                self._json(status, body)
-                return
-        if not writing and (moved or fault.mode in (Mode.OK, Mode.HOSTILE)):
-            self._read(endpoint, number, parse_qs(query), hostile=fault.mode is Mode.HOSTILE)
-            return
-        self._misbehave(fault)
+    def _answer_write(self, status: int, body: Any, *, hostile: bool) -> None:
+        if hostile and isinstance(body, list):
+            body = [f"{m} {HOSTILE_NAME}" for m in body]
+        self._json(status, body)
 
     def _read(
         self, endpoint: str, number: int, query: dict[str, list[str]], *, hostile: bool
@@ -192,8 +170,6 @@ class _Handler(VendorHandler):
         self._json(200, body)
 
     # RT's shapes for the fault modes.
-    REPLY_TYPE = "application/json"
-
     def _status_body(self, fault: Fault) -> tuple[bytes, str]:
         return json.dumps({"message": "injected fault"}).encode(), "application/json"
 
@@ -206,16 +182,8 @@ class _Handler(VendorHandler):
     def _huge_chunks(self) -> tuple[bytes, bytes]:
         return b'{"items":["' + b"x" * (64 * 1024), b"x" * (64 * 1024)
 
-    def _echo_auth(self, fault: Fault) -> None:
-        echo = f"Unauthorized (Authorization: {self.headers.get('Authorization')})"
-        self._json(
-            fault.status, {"message": echo}, (("X-Echo", str(self.headers.get("Authorization"))),)
-        )
-
-    def _reply_body(self, fault: Fault) -> bytes:
-        if isinstance(fault.payload, bytes):
-            return fault.payload
-        return json.dumps(fault.payload).encode()
+    def _echo_body(self, echo: str) -> object:
+        return {"message": f"Unauthorized (Authorization: {echo})"}
 
 
 _ROUTES = (
@@ -238,17 +206,16 @@ def _endpoint(method: str, path: str) -> tuple[str | None, int]:
     return None, 0
 
 
-class RtFaultServer(VendorFaultServer):
+class RtFaultServer(ApiFaultServer):
     """RT on 127.0.0.1, an ephemeral port; ``set(endpoint, fault, times=)`` switches it."""
 
     HANDLER = _Handler
     NAME = "rt"
 
     def __init__(self, token: str, page_size: int = 100, now: datetime | None = None) -> None:
-        super().__init__(token, now)
-        self.page_size = page_size
+        super().__init__(token, page_size, now)
+        self.authorization = f"token {token}"
         self.lock = self._lock
-        self._times: dict[str, int] = {}
         self._next_txn = 40
         self.tickets: dict[int, RtTicket] = {}
         for number, priority, hours in TICKETS:
@@ -256,25 +223,6 @@ class RtFaultServer(VendorFaultServer):
             ticket = RtTicket(number, priority, due)
             self.tickets[number] = ticket
             self._add(ticket, "Create", "root")
-
-    def set(self, endpoint: str, fault: Fault, *, times: int | None = None) -> None:
-        """Answer *endpoint* with *fault*; with *times*, only the next *times* requests."""
-        with self._lock:
-            self._faults[endpoint] = fault
-            self._times.pop(endpoint, None)
-            if times is not None:
-                self._times[endpoint] = times
-
-    def count(self, endpoint: str) -> Fault:
-        """Count a request; the fault to answer it with (a `times` fault runs out)."""
-        with self._lock:
-            self._hits[endpoint] = self._hits.get(endpoint, 0) + 1
-            fault = self._faults.get(endpoint, Fault())
-            if endpoint in self._times:
-                self._times[endpoint] -= 1
-                if self._times[endpoint] <= 0:
-                    del self._times[endpoint], self._faults[endpoint]
-            return fault
 
     def state(self, number: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
         """What a repeat must not change: owner, status, and every comment."""

@@ -269,7 +269,7 @@ def test_the_fault_server_refuses_a_stale_stamp() -> None:
     server = ZendeskFaultServer(TOKEN, now=NOW).start()
     try:
         body = {"ticket": {"status": "open", "safe_update": True, "updated_stamp": "old"}}
-        status, _answer = server.update(35436, json.dumps(body).encode(), BASIC)
+        status, _answer = server.write("update", 35436, json.dumps(body).encode(), BASIC)
     finally:
         server.stop()
     assert status == 409

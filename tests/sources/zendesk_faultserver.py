@@ -11,7 +11,8 @@ It wants ``Authorization: Basic base64("<email>/token:<token>")``.
 Endpoints for ``set``: "tickets", "users", "me", "ticket", "comments", "update"; a
 ``times`` fault answers that many requests and then the sound answer again. A RESET on
 "update" applies the write before cutting the connection: the answer is what is lost.
-Serving, stopping and the fault modes are tests/sources/vendor_faultserver.py's.
+Routing and ``times`` are tests/sources/api_faultserver.py's; serving, stopping and the
+fault modes tests/sources/vendor_faultserver.py's.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
-from urllib.parse import parse_qs, urlencode
+from typing import Any, ClassVar, cast
+from urllib.parse import urlencode
 
-from tests.faultmodes import Fault, Mode
+from tests.faultmodes import Fault
 from tests.faultserver import Write
-from tests.sources.vendor_faultserver import HOSTILE_NAME, VendorFaultServer, VendorHandler
+from tests.sources.api_faultserver import ApiFaultServer, ApiHandler
+from tests.sources.vendor_faultserver import HOSTILE_NAME
 
 EMAIL = "ada@example.com"
 VIEW_ID = 360001
@@ -105,42 +107,20 @@ def hostile_items(now: datetime) -> list[object]:
     ]
 
 
-class _Handler(VendorHandler):
+class _Handler(ApiHandler):
+    NOT_FOUND: ClassVar[object] = {"error": "InvalidEndpoint", "description": "Not found"}
+    UNAUTHORIZED: ClassVar[object] = {"error": "Couldn't authenticate you"}
+    WRITES = frozenset({"update"})
+
     @property
     def owner(self) -> ZendeskFaultServer:
         return cast(ZendeskFaultServer, self.server.vendor)
 
-    def do_PUT(self) -> None:  # noqa: N802  (http.server names it)
-        self.do_GET()
+    def _endpoint(self, path: str) -> tuple[str | None, int]:
+        return _endpoint(self.command, path)
 
-    def _route(self) -> None:
-        owner, request = self.owner, self._request()
-        if request is None:
-            return
-        path, query, moved = request
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        endpoint, ticket_id = _endpoint(self.command, path)
-        if endpoint is None:
-            self._json(404, {"error": "InvalidEndpoint", "description": "Not found"})
-            return
-        fault = owner.count(endpoint)
-        if fault.mode is Mode.ECHO_AUTH:
-            self._echo_auth(fault)
-            return
-        if not self._authorized(owner.authorization):
-            self._json(401, {"error": "Couldn't authenticate you"})
-            return
-        if endpoint == "update" and fault.mode in (Mode.OK, Mode.HOSTILE, Mode.RESET):
-            status, body = owner.update(ticket_id, raw, self.headers.get("Authorization"))
-            if fault.mode is not Mode.RESET:
-                hostile = fault.mode is Mode.HOSTILE
-                self._json(status, _with_subject(body, HOSTILE_SUBJECT) if hostile else body)
-                return
-        if moved or fault.mode in (Mode.OK, Mode.HOSTILE):
-            self._read(endpoint, ticket_id, parse_qs(query), hostile=fault.mode is Mode.HOSTILE)
-            return
-        self._misbehave(fault)
+    def _answer_write(self, status: int, body: Any, *, hostile: bool) -> None:
+        self._json(status, _with_subject(body, HOSTILE_SUBJECT) if hostile else body)
 
     def _read(
         self, endpoint: str, ticket_id: int, query: dict[str, list[str]], *, hostile: bool
@@ -194,8 +174,6 @@ class _Handler(VendorHandler):
         )
 
     # Zendesk's shapes for the fault modes.
-    REPLY_TYPE = "application/json"
-
     def _status_body(self, fault: Fault) -> tuple[bytes, str]:
         body = {"error": "InjectedFault", "description": f"injected {fault.status}"}
         return json.dumps(body).encode(), "application/json"
@@ -209,16 +187,8 @@ class _Handler(VendorHandler):
     def _huge_chunks(self) -> tuple[bytes, bytes]:
         return b'{"tickets":["' + b"x" * (64 * 1024), b"x" * (64 * 1024)
 
-    def _echo_auth(self, fault: Fault) -> None:
-        echo = f"Couldn't authenticate you ({self.headers.get('Authorization')})"
-        self._json(
-            fault.status, {"error": echo}, (("X-Echo", str(self.headers.get("Authorization"))),)
-        )
-
-    def _reply_body(self, fault: Fault) -> bytes:
-        if isinstance(fault.payload, bytes):
-            return fault.payload
-        return json.dumps(fault.payload).encode()
+    def _echo_body(self, echo: str) -> object:
+        return {"error": f"Couldn't authenticate you ({echo})"}
 
 
 def _endpoint(method: str, path: str) -> tuple[str | None, int]:
@@ -253,18 +223,16 @@ def _with_subject(body: dict[str, Any], subject: str) -> dict[str, Any]:
     return dict(body, ticket=dict(ticket, subject=subject)) if isinstance(ticket, dict) else body
 
 
-class ZendeskFaultServer(VendorFaultServer):
+class ZendeskFaultServer(ApiFaultServer):
     """Zendesk on 127.0.0.1, an ephemeral port; ``set(endpoint, fault, times=)`` switches it."""
 
     HANDLER = _Handler
     NAME = "zendesk"
 
     def __init__(self, token: str, page_size: int = 100, now: datetime | None = None) -> None:
-        super().__init__(token, now)
-        self.page_size = page_size
+        super().__init__(token, page_size, now)
         self.tickets = tickets(self.now)
         self.received: list[Write] = []
-        self._times: dict[str, int] = {}
         pair = f"{EMAIL}/token:{token}".encode()
         self.authorization = "Basic " + base64.b64encode(pair).decode("ascii")
 
@@ -274,25 +242,6 @@ class ZendeskFaultServer(VendorFaultServer):
         with self._lock:
             return list(self.received)
 
-    def set(self, endpoint: str, fault: Fault, *, times: int | None = None) -> None:
-        """Answer *endpoint* with *fault*; with *times*, only the next *times* requests."""
-        with self._lock:
-            self._faults[endpoint] = fault
-            self._times.pop(endpoint, None)
-            if times is not None:
-                self._times[endpoint] = times
-
-    def count(self, endpoint: str) -> Fault:
-        """Count a request; the fault to answer it with (a `times` fault runs out)."""
-        with self._lock:
-            self._hits[endpoint] = self._hits.get(endpoint, 0) + 1
-            fault = self._faults.get(endpoint, Fault())
-            if endpoint in self._times:
-                self._times[endpoint] -= 1
-                if self._times[endpoint] <= 0:
-                    del self._times[endpoint], self._faults[endpoint]
-            return fault
-
     def state(self, ticket_id: int) -> tuple[int | None, str, tuple[str, ...]]:
         """What a repeat must not change: assignee, status, and every comment."""
         with self._lock:
@@ -300,14 +249,16 @@ class ZendeskFaultServer(VendorFaultServer):
             comments = tuple(json.dumps(c, sort_keys=True) for c in ticket.comments)
             return ticket.assignee_id, ticket.status, comments
 
-    def update(self, ticket_id: int, raw: bytes, authorization: str | None) -> tuple[int, Any]:
-        """Apply an Update Ticket body as Zendesk would; (status, answer)."""
+    def write(
+        self, endpoint: str, ticket_id: int, raw: bytes, authorization: str | None
+    ) -> tuple[int, Any]:
+        """Apply an Update Ticket body (*endpoint* "update") as Zendesk would; (status, answer)."""
         with self._lock:
             try:
                 body = json.loads(raw)
             except ValueError:
                 body = raw
-            self.received.append(Write("update", str(ticket_id), body, None, authorization))
+            self.received.append(Write(endpoint, str(ticket_id), body, None, authorization))
             ticket = self.tickets.get(ticket_id)
             if ticket is None:
                 return 404, {"error": "RecordNotFound", "description": "Not found"}
