@@ -6,12 +6,12 @@ every problem in either is collected into one `ConfigError`, and a missing file 
 built-in defaults, which run the embedded demo team.
 
 Tokens never go in a file: they live in the OS keyring (service "traysupport", user name
-the source's ``token_ref``) or, for CI and keyring-less systems, in the environment.
+the source's ``token_ref``) or, for CI and keyring-less systems, in the environment; the
+code that keeps them is `traysupport.tokens`, re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
@@ -24,9 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import keyring
-import keyring.errors
 
 from traysupport import paths
 from traysupport.config_schema import (
@@ -49,9 +46,18 @@ from traysupport.config_sources import (
     render_sources,
 )
 from traysupport.sources.section import parse_value, shown_value, unknown_key
+from traysupport.tokens import (
+    SECRET_SERVICE,
+    SecretError,
+    delete_secret,
+    get_secret,
+    secret_env_names,
+    set_secret,
+)
 
 __all__ = [
     "CONFIG_VERSION",
+    "SECRET_SERVICE",
     "Config",
     "ConfigError",
     "SecretError",
@@ -66,13 +72,13 @@ __all__ = [
     "save_config",
     "secret_env_names",
     "set_secret",
+    "shown_path",
 ]
 
 log = logging.getLogger(__name__)
 
 TEAM_DEFAULTS_ENV = "TRAYSUPPORT_TEAM_DEFAULTS"
 TEAM_DEFAULTS_NAME = "team-defaults.toml"
-SECRET_SERVICE = "traysupport"
 
 
 class ConfigError(Exception):
@@ -83,7 +89,7 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """*path* as a user recognises it, with ~ for the home folder."""
     try:
         return "~/" + path.relative_to(Path.home()).as_posix()
@@ -100,16 +106,17 @@ def _read_toml(path: Path, required: bool, problems: list[str]) -> dict[str, Any
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if required:
-            problems.append(f"{_shown(path)}: no such file; create it or fix the path to it.")
+            problems.append(f"{shown_path(path)}: no such file; create it or fix the path to it.")
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{_shown(path)}: cannot be read ({exc}); check it is a UTF-8 text file.")
+        shown = shown_path(path)
+        problems.append(f"{shown}: cannot be read ({exc}); check it is a UTF-8 text file.")
         return {}
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"at line (\d+)", str(exc))
-        where = f"{_shown(path)}:{line[1]}" if line else _shown(path)
+        where = f"{shown_path(path)}:{line[1]}" if line else shown_path(path)
         problems.append(f"{where}: TOML syntax error: {exc}; fix the syntax on that line.")
         return {}
 
@@ -165,7 +172,7 @@ class _Layer:
 
 def _read_layer(path: Path, required: bool, problems: list[str]) -> _Layer:
     """What *path* sets; its problems go to *problems*."""
-    where = _shown(path)
+    where = shown_path(path)
     layer = _Layer()
     flat = _leaves(_read_toml(path, required, problems))
     version = _version(where, flat, problems)
@@ -307,73 +314,3 @@ def describe() -> tuple[SettingRow, ...]:
         SettingRow(s.key, s.kind.label, toml_text(s.kind.dump(s.default)), s.help)
         for s in SETTINGS.values()
     )
-
-
-# --- secrets --------------------------------------------------------------------------
-
-
-class SecretError(Exception):
-    """A token cannot be kept; the message says what to do instead."""
-
-
-def secret_env_names(source_name: str) -> tuple[str, str]:
-    """The environment variables a token is looked up in, most specific first."""
-    name = re.sub(r"[^A-Z0-9]", "_", source_name.upper())
-    return f"TRAYSUPPORT_{name}_TOKEN", "TRAYSUPPORT_TOKEN"
-
-
-def _keyring() -> Any:
-    """The keyring backend, or None when it keeps nothing.
-
-    The fail backend (no keyring found) has priority 0; the null backend and a chainer
-    with nothing to chain are below that. Real backends are above.
-    """
-    backend = keyring.get_keyring()
-    return backend if backend.priority > 0 else None
-
-
-def get_secret(source_name: str) -> str | None:
-    """The token of *source_name*: from the keyring, else the environment, else None."""
-    backend = _keyring()
-    if backend is not None:
-        try:
-            value = backend.get_password(SECRET_SERVICE, source_name)
-        except keyring.errors.KeyringError as exc:
-            log.warning("keyring unreadable for %s (%s); trying the environment", source_name, exc)
-        else:
-            if value:
-                return str(value)
-    for name in secret_env_names(source_name):
-        if value := os.environ.get(name):
-            return value
-    return None
-
-
-def _keyring_or_fail(source_name: str) -> Any:
-    backend = _keyring()
-    if backend is None:
-        raise SecretError(
-            f"No usable keyring on this system to keep the {source_name} token; set the "
-            f"environment variable {secret_env_names(source_name)[0]} to it instead."
-        )
-    return backend
-
-
-def set_secret(source_name: str, value: str) -> None:
-    """Keep *value* as the token of *source_name* in the keyring; `SecretError` if none."""
-    if not value:
-        raise ValueError("an empty token cannot be kept; use delete_secret to remove one")
-    try:
-        _keyring_or_fail(source_name).set_password(SECRET_SERVICE, source_name, value)
-    except keyring.errors.KeyringError as exc:
-        env = secret_env_names(source_name)[0]
-        raise SecretError(
-            f"The keyring refused the {source_name} token ({exc}); set the environment "
-            f"variable {env} to it instead."
-        ) from exc
-
-
-def delete_secret(source_name: str) -> None:
-    """Remove the token of *source_name* from the keyring, if it is there."""
-    with contextlib.suppress(keyring.errors.PasswordDeleteError):  # nothing to delete
-        _keyring_or_fail(source_name).delete_password(SECRET_SERVICE, source_name)
