@@ -1,4 +1,10 @@
-"""Start at login: the XDG autostart entry in a temporary config folder."""
+"""Start at login on Linux: the XDG autostart entry in a temporary XDG_CONFIG_HOME.
+
+What a desktop does with the file (the Desktop Application Autostart Specification):
+the user's entry in $XDG_CONFIG_HOME/autostart overrides one of the same name in
+$XDG_CONFIG_DIRS/autostart; ``Hidden=true`` means "deleted", and GNOME's session
+settings turn an entry off with ``X-GNOME-Autostart-enabled=false`` (KDE's with Hidden).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from traysupport.ui.autostart import (
-    AutostartError,
+from traysupport.autostart import AutostartError, autostart_for, launch_command
+from traysupport.autostart.xdg import (
     XdgAutostart,
     autostart_dir,
-    autostart_for,
     desktop_entry,
     exec_value,
-    launch_command,
+    system_autostart_dirs,
 )
 
 
@@ -66,7 +71,16 @@ def unquote_exec(value: str) -> list[str]:
 def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg"))
     return home
+
+
+@pytest.fixture
+def system_dir(tmp_path: Path, config_home: Path) -> Path:
+    """The system-wide autostart folder (an installer's entry goes there)."""
+    folder = tmp_path / "etc-xdg" / "autostart"
+    folder.mkdir(parents=True)
+    return folder
 
 
 def test_enabling_writes_the_entry_with_a_login_delay(config_home: Path) -> None:
@@ -82,6 +96,7 @@ def test_enabling_writes_the_entry_with_a_login_delay(config_home: Path) -> None
     assert written["Name"] == "traysupport"
     assert written["X-GNOME-Autostart-enabled"] == "true"
     assert written["X-GNOME-Autostart-Delay"] == "10"
+    assert written["TryExec"] == sys.executable  # uninstalled: the desktop skips it
     assert unquote_exec(written["Exec"]) == [sys.executable, "-m", "traysupport"]
     assert list(entry.parent.iterdir()) == [entry]  # no partial file left behind
 
@@ -157,19 +172,64 @@ def test_a_folder_that_cannot_be_written_is_reported(config_home: Path) -> None:
         XdgAutostart().set_enabled(True)
 
 
-@pytest.mark.parametrize(("platform", "name"), [("darwin", "macOS"), ("win32", "Windows")])
-def test_other_systems_say_they_are_not_supported_yet(platform: str, name: str) -> None:
-    backend = autostart_for(platform)
+def test_a_system_without_a_backend_says_so() -> None:
+    backend = autostart_for("sunos5")
     assert not backend.is_supported()
     assert not backend.is_enabled()
-    assert backend.why_unsupported() == f"Start at login is not supported on {name} yet."
+    assert backend.why_unsupported() == "Start at login is not supported on sunos5 yet."
     with pytest.raises(AutostartError, match="not supported"):
         backend.set_enabled(True)
 
 
-def test_linux_gets_the_xdg_backend() -> None:
-    assert isinstance(autostart_for("linux"), XdgAutostart)
-    assert autostart_for("linux").why_unsupported() == ""
+@pytest.mark.parametrize("platform", ["linux", "freebsd14"])
+def test_linux_and_the_bsds_get_the_xdg_backend(platform: str) -> None:
+    backend = autostart_for(platform)
+    assert backend.is_supported()
+    assert backend.why_unsupported() == ""
+    assert "autostart" in backend.where()
+
+
+def test_the_desktops_own_switch_is_respected(config_home: Path) -> None:
+    """Turned off in GNOME's or KDE's session settings: the file stays, but is off."""
+    backend = XdgAutostart()
+    backend.set_enabled(True)
+    text = backend.path.read_text(encoding="utf-8")
+    backend.path.write_text(
+        text.replace("X-GNOME-Autostart-enabled=true", "X-GNOME-Autostart-enabled=false"),
+        encoding="utf-8",
+    )
+    assert not backend.is_enabled()
+    backend.set_enabled(True)  # asked again, in the app: on again
+    assert backend.is_enabled()
+
+
+def test_a_system_wide_entry_counts_and_is_hidden_not_deleted(system_dir: Path) -> None:
+    """An installer's entry in /etc/xdg/autostart is not ours to delete: turning start at
+    login off writes a user entry with Hidden=true, which the spec says overrides it."""
+    (system_dir / "traysupport.desktop").write_text(desktop_entry(["/opt/ts/traysupport"]))
+    backend = XdgAutostart()
+    assert backend.is_enabled()
+    backend.set_enabled(False)
+    assert (system_dir / "traysupport.desktop").exists()
+    assert keys(backend.path)["Hidden"] == "true"
+    assert not backend.is_enabled()
+    backend.set_enabled(True)
+    assert backend.is_enabled()
+    assert "Hidden" not in keys(backend.path)
+
+
+def test_a_hidden_system_entry_is_off(system_dir: Path) -> None:
+    (system_dir / "traysupport.desktop").write_text(desktop_entry(["x"]) + "Hidden=true\n")
+    assert not XdgAutostart().is_enabled()
+
+
+def test_system_dirs_follow_xdg_config_dirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_DIRS", f"{tmp_path}/a:relative:{tmp_path}/b")
+    assert system_autostart_dirs() == [tmp_path / "a" / "autostart", tmp_path / "b" / "autostart"]
+    monkeypatch.delenv("XDG_CONFIG_DIRS")
+    assert system_autostart_dirs() == [Path("/etc/xdg/autostart")]
 
 
 def test_the_packaged_desktop_entry_names_the_shipped_icon_and_command() -> None:
