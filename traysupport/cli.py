@@ -1,5 +1,6 @@
 """Command-line entry points: the tray app (the default), watch (headless), status,
-shifts, doctor, demo-server, rotation; ack, handover, retry and dismiss live in `cli_outbox`.
+shifts, doctor, demo-server, rotation; ack, handover, retry and dismiss live in `cli_outbox`,
+config, source and token (setting up without an editor) in `cli_config`.
 
 Qt is imported only when the tray app runs (`cmd_tray`), so the other commands start
 fast and work where there is no display. At module level there is only what parsing the
@@ -283,7 +284,7 @@ def cmd_rotation(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `traysupport` (see `cli_parser`), with these commands."""
-    from traysupport import cli_outbox  # noqa: PLC0415  # it imports this module
+    from traysupport import cli_config, cli_outbox  # noqa: PLC0415  # they import this module
     from traysupport.cli_parser import Commands, parser_for  # noqa: PLC0415
 
     return parser_for(
@@ -299,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
             doctor=cmd_doctor,
             demo_server=cmd_demo_server,
             rotation=cmd_rotation,
+            config=cli_config.cmd_config,
+            source=cli_config.cmd_source,
+            token=cli_config.cmd_token,
         ),
         default_budget=STATUS_BUDGET_SECONDS,
     )

@@ -33,6 +33,9 @@ class Commands:
     doctor: Handler
     demo_server: Handler
     rotation: Handler
+    config: Handler
+    source: Handler
+    token: Handler
 
 
 def _seconds(text: str) -> float:
@@ -163,5 +166,66 @@ def parser_for(commands: Commands, *, default_budget: float) -> argparse.Argumen
     )
     check.add_argument("file", type=Path, help="the rotation file (TOML)")
     check.add_argument("--weeks", type=int, default=2, help="how many weeks to show (default 2)")
+    _setup_commands(add, commands)
     parser.set_defaults(handler=commands.tray)
     return parser
+
+
+def _setup_commands(
+    add: Callable[[str, Handler, str], argparse.ArgumentParser], commands: Commands
+) -> None:
+    """config, source and token: setting up without a text editor (`cli_config`)."""
+    config = add("config", commands.config, "show or change the settings")
+    actions = config.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    show = actions.add_parser(
+        "show",
+        help="the effective settings, each with where it comes from",
+        description="every setting in effect as `key = value  (origin)`; origin is built-in,"
+        " team, user, policy or environment (a source's token: keyring or environment)",
+    )
+    show.add_argument("--json", action="store_true", help="print {key: {value, origin}}")
+    change = actions.add_parser(
+        "set",
+        help="change one setting in your config.toml (comments kept)",
+        description="set KEY (e.g. alerts.quiet_hours, or source.NAME.url) to VALUE in your"
+        " config.toml, checked as the app checks it; the file keeps its comments",
+    )
+    change.add_argument("key", metavar="KEY", help="a dotted key (`config show` lists them)")
+    change.add_argument("value", metavar="VALUE", help='a TOML value: 30, true, "22:00-07:00"')
+    source = add("source", commands.source, "add a source, or test the sources")
+    actions = source.add_subparsers(dest="source_action", metavar="ACTION", required=True)
+    new = actions.add_parser(
+        "add",
+        help="add a [[source]] to your config.toml",
+        description="add a source of PROVIDER (docs/providers.md) named NAME; then keep its"
+        " token with `traysupport token set NAME` and test it with `traysupport source test`",
+    )
+    new.add_argument("provider", metavar="PROVIDER", help="e.g. team-api, zendesk, pagerduty")
+    new.add_argument("--name", required=True, metavar="NAME", help="the source's name")
+    new.add_argument("--url", metavar="URL", help="its base URL, for providers that have one")
+    new.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="another of its keys (repeatable)"
+    )
+    test = actions.add_parser(
+        "test",
+        help="fetch from each source (or NAME) once; exit 1 when one fails",
+        description="fetch what each source serves once and say what it found, or what"
+        " went wrong and what to do; exit 1 when any fails",
+    )
+    test.add_argument("name", nargs="?", metavar="NAME", help="only this source")
+    test.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=15.0,
+        metavar="SECONDS",
+        help="give each source at most this long (default 15)",
+    )
+    token = add("token", commands.token, "keep a source's API token in the OS keyring")
+    actions = token.add_subparsers(dest="token_action", metavar="ACTION", required=True)
+    keep = actions.add_parser(
+        "set",
+        help="read a token (not shown) and keep it in the OS keyring",
+        description="read the API token of source NAME without echo (or the first line of"
+        " stdin when it is not a terminal) and keep it in the OS keyring, never in a file",
+    )
+    keep.add_argument("name", metavar="NAME", help="the source (or a token_ref)")
