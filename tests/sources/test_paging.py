@@ -8,6 +8,7 @@ the team API, Intercom, Zendesk and Jira cursors, GitHub and Sentry Link headers
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -25,6 +26,7 @@ from traysupport.sources.paging import (
     Paging,
     collect,
     pages,
+    parsed_once,
 )
 from traysupport.sources.parse import JsonObject, as_list
 
@@ -392,3 +394,31 @@ def test_a_page_of_the_wrong_shape_is_bad_data(httpserver: HTTPServer, client: H
     httpserver.expect_request("/api/items").respond_with_json({"items": {"not": "a list"}})
     with pytest.raises(BadDataError, match="items is not a list"):
         read_all(client, Cursor(), under("items"))
+
+
+# --- parsing every page's items once ------------------------------------------------------------
+
+
+def test_parsed_once_keeps_the_first_of_a_repeated_id_and_skips_bad_items(
+    httpserver: HTTPServer, client: HttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Page 2 repeats an item a shifted page moved on (a newer copy: the first is kept),
+    # holds one the parser refuses and one it leaves out.
+    answers = [
+        {"items": [{"id": "a", "v": 1}, {"id": "b", "v": 1}], "more": True},
+        {"items": [{"id": "b", "v": 2}, {"id": 7}, {"id": "skip"}, {"id": "c", "v": 1}]},
+    ]
+    httpserver.expect_ordered_request("/api/items").respond_with_json(answers[0])
+    httpserver.expect_ordered_request("/api/items").respond_with_json(answers[1])
+
+    def parse(value: object, path: str) -> tuple[str, object] | None:
+        item = JsonObject.of(value, "pager", path)
+        found = item.require_str("id", max_chars=10)
+        return None if found == "skip" else (found, item.raw("v"))
+
+    read = pages(client, "items", None, OffsetLimit(limit=2), items_of=under("items"), max_pages=5)
+    log = logging.getLogger("test-paging")
+    with caplog.at_level(logging.WARNING, "test-paging"):
+        kept = parsed_once(read, parse, lambda item: item[0], source="pager", what="x", log=log)
+    assert kept == [("a", 1), ("b", 1), ("c", 1)]
+    assert [r.getMessage().split(":")[1] for r in caplog.records] == [" skipped page 2 x[1]"]

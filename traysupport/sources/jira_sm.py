@@ -50,7 +50,7 @@ from traysupport.sources.jira_sm_shapes import (
 )
 from traysupport.sources.jira_sm_sla import DEFAULT_SLA, SlaReader
 from traysupport.sources.jira_sm_writes import IssueWriter
-from traysupport.sources.paging import OffsetLimit, pages
+from traysupport.sources.paging import OffsetLimit, pages, parsed_once
 from traysupport.sources.parse import JsonObject, as_list, keep_valid
 from traysupport.sources.provider import QUEUE, ProviderSpec, SourceContext
 from traysupport.sources.settings import Choice, Number, Text, Url, setting
@@ -142,9 +142,8 @@ class JiraSmSource:
 
     def fetch_tickets(self) -> list[Ticket]:
         """The queue's open issues, each with its SLA (asked only for changed ones)."""
-        issues: dict[str, QueueIssue] = {}
         with self._auth_hint():
-            for page in pages(
+            read = pages(
                 self._http,
                 f"rest/servicedeskapi/servicedesk/{self._desk}/queue/{self._queue_id}/issue",
                 None,
@@ -152,16 +151,15 @@ class JiraSmSource:
                 items_of=self._values,
                 max_pages=MAX_PAGES,
                 what="queue issues",
-            ):
-                path = "issues" if page.number == 1 else f"page {page.number} issues"
-                for issue in keep_valid(page.items, self._issue, self._name, path, log):
-                    if issue is not None:
-                        issues.setdefault(issue.ticket.id, issue)  # a shifted page repeats
+            )
+            issues = parsed_once(
+                read, self._issue, lambda i: i.ticket.id, source=self._name, what="issues", log=log
+            )
             tickets = [
-                replace(issue.ticket, sla=self._slas.sla(key, issue.stamp, exact=issue.exact))
-                for key, issue in issues.items()
+                replace(i.ticket, sla=self._slas.sla(i.ticket.id, i.stamp, exact=i.exact))
+                for i in issues
             ]
-        self._slas.keep_only(issues)
+        self._slas.keep_only(ticket.id for ticket in tickets)
         return tickets
 
     def _project_key(self) -> str:

@@ -36,7 +36,7 @@ from traysupport.sources.pagerduty_oncalls import (
     parse_rendered,
     parse_user,
 )
-from traysupport.sources.paging import OffsetLimit, pages
+from traysupport.sources.paging import OffsetLimit, pages, parsed_once
 from traysupport.sources.parse import JsonObject, format_utc, keep_valid
 from traysupport.sources.provider import ROLES, ProviderSpec, SourceContext
 from traysupport.sources.settings import Choice, Text, TextList, Url, setting
@@ -117,9 +117,8 @@ class PagerDutySource:
         params: dict[str, ParamValue] = {}
         if self._team_ids:
             params["team_ids[]"] = list(self._team_ids)
-        people: dict[str, Person] = {}
         with self._auth_hint():
-            for page in pages(
+            read = pages(
                 self._http,
                 "users",
                 params,
@@ -127,11 +126,11 @@ class PagerDutySource:
                 items_of=lambda body: JsonObject.of(body, self._name, "").require_list("users"),
                 max_pages=MAX_PAGES,
                 what="users",
-            ):
-                path = "users" if page.number == 1 else f"page {page.number} users"
-                for person in keep_valid(page.items, self._user_item, self._name, path, log):
-                    people.setdefault(person.id, person)
-        return list(people.values())
+            )
+            people = parsed_once(
+                read, self._user_item, lambda p: p.id, source=self._name, what="users", log=log
+            )
+        return people
 
     def fetch_shifts(self, since: datetime, until: datetime) -> list[Shift]:
         """Shifts overlapping [since, until), whole, one per person, period and schedule."""

@@ -47,8 +47,8 @@ from traysupport.sources.pagerduty_incident_shapes import (
     state_of,
 )
 from traysupport.sources.pagerduty_oncalls import ID_CHARS
-from traysupport.sources.paging import OffsetLimit, pages
-from traysupport.sources.parse import JsonObject, keep_valid
+from traysupport.sources.paging import OffsetLimit, pages, parsed_once
+from traysupport.sources.parse import JsonObject
 from traysupport.sources.urls import ParamValue
 
 log = logging.getLogger(__name__)
@@ -169,9 +169,8 @@ class IncidentQueue:
         def parse(value: object, path: str) -> Ticket | None:
             return parse_incident(value, path, reading)
 
-        found: dict[str, Ticket] = {}
         with self._refused(""):
-            for page in pages(
+            read = pages(
                 self._http,
                 "incidents",
                 params,
@@ -179,12 +178,11 @@ class IncidentQueue:
                 items_of=lambda body: JsonObject.of(body, self._name, "").require_list("incidents"),
                 max_pages=MAX_PAGES,
                 what="incidents",
-            ):
-                path = "incidents" if page.number == 1 else f"page {page.number} incidents"
-                for ticket in keep_valid(page.items, parse, self._name, path, log):
-                    if ticket is not None:
-                        found.setdefault(ticket.id, ticket)  # a page that shifted repeats some
-        return list(found.values())
+            )
+            found = parsed_once(
+                read, parse, lambda t: t.id, source=self._name, what="incidents", log=log
+            )
+        return found
 
     def _filters(self) -> dict[str, ParamValue]:
         scope = self._scope

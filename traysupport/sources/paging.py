@@ -25,20 +25,23 @@ next link leads to another origin than the source's (the token is only for its o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urljoin
 
 from traysupport.sources.base import BadDataError
 from traysupport.sources.bodies import Fetched
 from traysupport.sources.http import HttpClient
 from traysupport.sources.links import find_link
-from traysupport.sources.parse import JsonObject, clean_text
+from traysupport.sources.parse import JsonObject, clean_text, keep_valid
 from traysupport.sources.urls import Params, cache_key, host_of
 
 CURSOR_CHARS = 4096
 """Longer cursors and next links are not a server's paging but a broken answer."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +246,30 @@ def collect(
     """Every raw item of every page, in order (see `pages`)."""
     read = pages(client, first, params, paging, items_of=items_of, max_pages=max_pages, what=what)
     return [item for page in read for item in page.items]
+
+
+def parsed_once(
+    read: Iterable[Page],
+    parse_item: Callable[[object, str], T | None],
+    key: Callable[[T], str],
+    *,
+    source: str,
+    what: str,
+    log: logging.Logger,
+) -> list[T]:
+    """Every page's items parsed, each once by *key*, in the order first read.
+
+    A bad item (or one *parse_item* leaves out with None) is skipped and logged by
+    `keep_valid`, named ``what[i]`` on the first page and ``page N what[i]`` after it. A
+    page that shifted while it was read repeats some items: the first copy is kept.
+    """
+    found: dict[str, T] = {}
+    for page in read:
+        path = what if page.number == 1 else f"page {page.number} {what}"
+        for item in keep_valid(page.items, parse_item, source, path, log):
+            if item is not None:
+                found.setdefault(key(item), item)
+    return list(found.values())
 
 
 def _goes_on(page: Page, more: str, last: str, otherwise: bool) -> bool:

@@ -37,7 +37,7 @@ from traysupport.sources.base import (
     Steps,
 )
 from traysupport.sources.http import HttpClient
-from traysupport.sources.paging import Page, pages
+from traysupport.sources.paging import Page, pages, parsed_once
 from traysupport.sources.parse import JsonObject, keep_valid
 from traysupport.sources.provider import QUEUE, ProviderSpec, SourceContext
 from traysupport.sources.rt_shapes import (
@@ -142,13 +142,12 @@ class RtSource:
             "orderby": "id",  # without it RT's order is not stable across pages (observed)
             "order": "ASC",
         }
-        tickets: dict[str, Ticket] = {}
         with self._auth_hint(), self._query_hint():
-            for page in self._pages("tickets", params, "tickets"):
-                path = "tickets" if page.number == 1 else f"page {page.number} tickets"
-                for ticket in keep_valid(page.items, self._ticket_item, self._name, path, log):
-                    tickets.setdefault(ticket.id, ticket)  # a page that shifted repeats some
-        return list(tickets.values())
+            read = self._pages("tickets", params, "tickets")
+            tickets = parsed_once(
+                read, self._ticket_item, lambda t: t.id, source=self._name, what="tickets", log=log
+            )
+        return tickets
 
     def acknowledge(
         self, ticket_id: str, by: Person, idempotency_key: str, *, steps: Steps = NO_STEPS

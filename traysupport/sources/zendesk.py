@@ -24,8 +24,8 @@ from traysupport.sources.base import (
     Steps,
 )
 from traysupport.sources.http import HttpClient
-from traysupport.sources.paging import BodyLink, Cursor, Page, Paging, pages
-from traysupport.sources.parse import JsonObject, keep_valid
+from traysupport.sources.paging import BodyLink, Cursor, Page, Paging, pages, parsed_once
+from traysupport.sources.parse import JsonObject
 from traysupport.sources.provider import ProviderSpec, SourceContext
 from traysupport.sources.settings import Choice, Number, Text, Url, setting
 from traysupport.sources.urls import Params
@@ -106,12 +106,12 @@ class ZendeskSource:
     def fetch_people(self) -> list[Person]:
         """Agents and admins (who a ticket can be handed over to), with emails."""
         params: Params = {"role[]": ["agent", "admin"], "page[size]": PAGE_SIZE}
-        found: list[Person | None] = []
-        for page in self._pages("api/v2/users.json", params, self._cursor(), "users", MAX_PAGES):
-            found += keep_valid(page.items, self._agent, self._name, f"page {page.number}", log)
-        people = {person.id: person for person in found if person is not None}
-        self._people = people
-        return list(people.values())
+        read = self._pages("api/v2/users.json", params, self._cursor(), "users", MAX_PAGES)
+        found = parsed_once(
+            read, self._agent, lambda p: p.id, source=self._name, what="users", log=log
+        )
+        self._people = {person.id: person for person in found}
+        return found
 
     def fetch_tickets(self) -> list[Ticket]:
         """The open tickets of the view (or search), each with its SLA where Zendesk has one."""
@@ -122,15 +122,8 @@ class ZendeskSource:
         def parse(value: object, path: str) -> Ticket | None:
             return parse_ticket(value, path, reading)
 
-        found: list[Ticket | None] = []
-        for page in self._ticket_pages():
-            path = "tickets" if page.number == 1 else f"page {page.number} tickets"
-            found += keep_valid(page.items, parse, self._name, path, log)
-        tickets: dict[str, Ticket] = {}
-        for ticket in found:
-            if ticket is not None:
-                tickets.setdefault(ticket.id, ticket)  # a page that shifted repeats some
-        return list(tickets.values())
+        read = self._ticket_pages()
+        return parsed_once(read, parse, lambda t: t.id, source=self._name, what="tickets", log=log)
 
     def _ticket_pages(self) -> Iterator[Page]:
         if self._view_id:
