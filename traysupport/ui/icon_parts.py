@@ -1,15 +1,14 @@
-"""The pieces laid over the tray icon's headset, as SVG text: palettes, badge, warning mark.
+"""The one mark laid over the tray icon's headset, as SVG text: palettes, box, count.
 
-No Qt here: `icons` puts the pieces together, cuts the gaps and renders them. Each piece
-is an `Emblem`, an unclosed SVG element (so the caller can paint it in a colour, or in
-black as a hole in a mask) with the marks drawn on it.
+No Qt here: `icons` chooses the mark, cuts its gap out of the headset and renders it.
+Each mark is an `Emblem`, an unclosed SVG element (so the caller can paint it in a
+colour, or in black as a hole in a mask) with what is drawn on it.
 
-- The **badge** counts tickets needing the user, top right in a blue disc ("9+" beyond
-  nine), its digits drawn as paths so no font is needed; below `icons.SMALL` pixels, or
-  without a count, it is a plain dot.
-- The **source warning mark** is a small amber triangle with "!" at the top left, on the
-  icon while any source is down, whatever state the icon shows. It is smaller than the SLA
-  warning emblem and sits in the other corner, so the two never read as one.
+Every mark sits in one place, the bottom-right `MarkBox`, big enough for a count to be
+read at tray sizes: at 22 px its digit is 8 px tall (it was 6 px in a corner badge,
+beside two other marks). Below `icons.SMALL` pixels the box grows (`SMALL_BOX`) so the
+digit keeps 6 px at 16 px. The **count** is drawn in a blue disc ("9+" beyond nine, in
+a pill), its digits as stroked paths so no font is needed.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class Palette:
 
     glyph: str
     green: str = "#2ec27e"
-    blue: str = "#3584e4"
+    blue: str = "#1c71d8"
     amber: str = "#f6a40f"
     red: str = "#e01b24"
     on_colour: str = "#ffffff"
@@ -67,14 +66,39 @@ def num(value: float) -> str:
     return f"{value:g}"
 
 
-# -- the badge, in grid units --------------------------------------------------------------
+# -- where a mark goes, in grid units ------------------------------------------------------
 
-_BADGE_CENTRE = (17.0, 5.0)
-_BADGE_R = 5
-_DOT_R = 3.5
-"""Radius of the badge drawn without digits: at small sizes, and for attention without a count."""
 
-# Digits on a 4 x 6 box, stroked; designed to stay apart at 16 px.
+@dataclass(frozen=True, slots=True)
+class MarkBox:
+    """The bottom-right place of the one mark: its centre, radius and digit size."""
+
+    cx: float
+    cy: float
+    r: float
+    digit_h: float
+    """Height of a digit of the count; its width is two thirds of it."""
+    stroke: float
+    """Stroke width of the digits and of the "!"."""
+
+    @property
+    def digit_w(self) -> float:
+        return self.digit_h * 2 / 3
+
+    def disc(self, scale: float = 1.0) -> str:
+        """A disc on the box's centre, *scale* times its radius (unclosed)."""
+        return f'<circle cx="{num(self.cx)}" cy="{num(self.cy)}" r="{num(self.r * scale)}"'
+
+
+BOX = MarkBox(cx=15.5, cy=15.5, r=6.5, digit_h=7.8, stroke=1.7)
+SMALL_BOX = MarkBox(cx=14.8, cy=14.8, r=7.2, digit_h=8.8, stroke=2.1)
+"""The box below `icons.SMALL` pixels: bigger, so the count stays 6 px tall at 16 px."""
+DOT_SCALE = 0.7
+"""A mark without anything drawn on it (on duty, attention without a count) is smaller."""
+
+# -- the count ------------------------------------------------------------------------------
+
+# Digits on a 4 x 6 box, stroked; scaled to the mark box's digit size.
 _DIGITS = {
     "0": "M2 0 C0.3 0 0 1.6 0 3 C0 4.4 0.3 6 2 6 C3.7 6 4 4.4 4 3 C4 1.6 3.7 0 2 0 Z",
     "1": "M0.6 1.4 L2.4 0 V6",
@@ -93,57 +117,82 @@ _DIGITS = {
     "C0 3 0.9 3.7 2 3.7 C2.9 3.7 3.6 3.2 3.9 2.6",
     "+": "M0.3 3 H3.7 M2 1.3 V4.7",
 }
-_DIGIT_W, _DIGIT_H, _DIGIT_GAP = 4.0, 6.0, 1.0
+_DIGIT_GAP = 0.22
+_PILL_PAD = 0.9
+"""Between the text of two characters and the ends of its pill."""
+"""Between two characters, as a share of the digit height."""
 
 
 def _badge_text(count: int) -> str:
     return str(count) if count <= BADGE_MAX else f"{BADGE_MAX}+"
 
 
-def _badge_shape(count: int) -> str:
-    """The badge's outline: a disc, or for two characters a pill from the right edge."""
-    cx, cy, r = *_BADGE_CENTRE, _BADGE_R
-    if len(_badge_text(count)) == 1:
-        return f'<circle cx="{num(cx)}" cy="{num(cy)}" r="{r}"'
-    return f'<rect x="{GRID - 12}" y="{num(cy - r)}" width="12" height="{2 * r}" rx="{r}"'
+def _text_width(text: str, box: MarkBox) -> float:
+    return len(text) * box.digit_w + (len(text) - 1) * _DIGIT_GAP * box.digit_h
 
 
-def _digits(text: str, colour: str) -> str:
-    """*text* (digits and "+") as stroked paths centred on the badge."""
-    width = len(text) * _DIGIT_W + (len(text) - 1) * _DIGIT_GAP
-    cx, cy = _BADGE_CENTRE
-    if len(text) > 1:
-        cx = GRID - 6.0
-    x0, y0 = cx - width / 2, cy - _DIGIT_H / 2
+def _pill_width(text: str, box: MarkBox) -> float:
+    return _text_width(text, box) + 2 * _PILL_PAD
+
+
+def _badge_shape(text: str, box: MarkBox) -> str:
+    """The count's outline: a disc, or for two characters a pill ending at the right edge."""
+    if len(text) == 1:
+        return box.disc()
+    height = 2 * box.r
+    width = _pill_width(text, box)
+    top = box.cy - box.r
+    return (
+        f'<rect x="{num(GRID - width)}" y="{num(top)}" width="{num(width)}"'
+        f' height="{num(height)}" rx="{num(box.r)}"'
+    )
+
+
+def _digits(text: str, box: MarkBox) -> str:
+    """*text* (digits and "+") as stroked paths centred in the badge."""
+    width = _text_width(text, box)
+    cx = box.cx if len(text) == 1 else GRID - _pill_width(text, box) / 2
+    x0, y0 = cx - width / 2, box.cy - box.digit_h / 2
+    scale = box.digit_h / 6
+    step = box.digit_w + _DIGIT_GAP * box.digit_h
     paths = []
     for i, char in enumerate(text):
-        dx = x0 + i * (_DIGIT_W + _DIGIT_GAP)
+        dx = x0 + i * step
         paths.append(
-            f'<path transform="translate({num(dx)} {num(y0)})" d="{_DIGITS[char]}" fill="none"'
-            f' stroke="{colour}" stroke-width="1.4" stroke-linecap="round"'
-            ' stroke-linejoin="round"/>'
+            f'<path transform="translate({num(round(dx, 3))} {num(round(y0, 3))})'
+            f' scale({num(round(scale, 4))})" d="{_DIGITS[char]}" fill="none"'
+            f' stroke="{{c}}" stroke-width="{num(round(box.stroke / scale, 3))}"'
+            ' stroke-linecap="round" stroke-linejoin="round"/>'
         )
     return "".join(paths)
 
 
-def badge_emblem(count: int, p: Palette, small: bool) -> Emblem:
-    """The badge for *count*; a dot when *small* or without a count."""
-    if small or count <= 0:
-        cx, cy = _BADGE_CENTRE
-        return Emblem(f'<circle cx="{num(cx)}" cy="{num(cy)}" r="{_DOT_R}"', p.blue, "", "")
-    return Emblem(_badge_shape(count), p.blue, _digits(_badge_text(count), "{c}"), p.on_colour)
+def count_mark(count: int, p: Palette, box: MarkBox) -> Emblem:
+    """The count of tickets needing the user; a plain dot without a count."""
+    if count <= 0:
+        return Emblem(box.disc(DOT_SCALE), p.blue, "", "")
+    text = _badge_text(count)
+    return Emblem(_badge_shape(text, box), p.blue, _digits(text, box), p.on_colour)
 
 
-# -- the source warning mark ---------------------------------------------------------------
-
-_WARNING_SHAPE = '<path d="M4.5 1.2 L8.6 8.6 H0.4 Z"'
-"""A triangle in the top-left corner, clear of the ear cup below and the badge to the right."""
-_WARNING_BANG = (
-    '<path d="M4.5 3.9 V5.9" stroke="{c}" stroke-width="1.4" stroke-linecap="round"/>'
-    '<circle cx="4.5" cy="7.5" r="0.75" fill="{c}"/>'
-)
+# -- the other marks ------------------------------------------------------------------------
 
 
-def warning_mark(p: Palette) -> Emblem:
-    """The mark saying a source is down: a small amber triangle with "!"."""
-    return Emblem(_WARNING_SHAPE, p.amber, _WARNING_BANG, p.on_amber, outline=1.0)
+def bang(box: MarkBox, top: float, bottom: float, dot: float) -> str:
+    """A "!" on the box's centre line; *top*, *bottom*, *dot* in radii from the centre."""
+    x, y, r = num(box.cx), box.cy, box.r
+    return (
+        f'<path d="M{x} {num(round(y + top * r, 3))} V{num(round(y + bottom * r, 3))}"'
+        f' stroke="{{c}}" stroke-width="{num(box.stroke)}" stroke-linecap="round"/>'
+        f'<circle cx="{x}" cy="{num(round(y + dot * r, 3))}" r="{num(box.stroke * 0.62)}"'
+        ' fill="{c}"/>'
+    )
+
+
+def triangle(box: MarkBox) -> str:
+    """A triangle filling the box, its point up (unclosed)."""
+    cx, cy, r = box.cx, box.cy, box.r
+    return (
+        f'<path d="M{num(cx)} {num(round(cy - r + 0.6, 3))} L{num(round(cx + r, 3))}'
+        f' {num(round(cy + r - 0.9, 3))} H{num(round(cx - r, 3))} Z"'
+    )

@@ -7,14 +7,23 @@ at run time, so a PyInstaller bundle needs no data files for the icons (only the
 SVGs exported by `export_svgs` for packaging; a test keeps the two in step.
 
 Design, on a 22-unit grid (the most common tray size draws it pixel for pixel): a headset
-for "support", solid while on duty and drawn in outline, faded, while off duty. A state
-adds an emblem at the bottom right, cut out of the headset so it reads at 16 px: a green
-dot (on duty), two bars (paused), an amber triangle with "!" (SLA warning), a red disc
-with "!" (breached), a clock (stale data). Shapes differ as well as colours, for colour
-blind users and for the monochrome mask icons of macOS. The badge count sits top right
-in a blue disc ("9+" beyond nine), its digits drawn as paths so no font is needed. While
-any source is down, a small amber triangle with "!" sits top left, over any state (the
-badge and the mark are drawn in `icon_parts`).
+for "support", solid while on duty and drawn in outline, faded, while off duty or while
+a source is down (the data may be old). Over it goes **one mark at a time**, in the
+bottom-right corner (`icon_parts.MarkBox`), cut out of the headset so it reads at 16 px.
+The first that holds wins:
+
+1. SLA breached: a red disc with "!";
+2. SLA warning: an amber triangle with "!";
+3. a source is down (``STALE``, or the *warning* flag): a clock;
+4. paused: two bars;
+5. tickets need the user: the **count** in a blue disc ("9+" beyond nine), legible at
+   every tray size (8 px tall digits at 22 px, 6 px at 16 px); a blue dot without one;
+6. on duty: a green dot.
+
+The tooltip and the menu say everything the one mark leaves out (how many tickets
+while the SLA marks show, which source is down). Under an SLA mark a source being down
+still shows, as the faded headset. Shapes differ as well as colours, for colour blind
+users and for the monochrome mask icons of macOS.
 
 Which variant: `panel_is_dark` decides whether the panel behind the icon is dark (then
 the glyph is light). Qt cannot see the panel, only the palette, so GNOME, whose top bar
@@ -36,15 +45,20 @@ from PySide6.QtSvg import QSvgRenderer
 
 from traysupport.ui.icon_parts import (
     BADGE_MAX,
+    BOX,
     DARK_PANEL,
+    DOT_SCALE,
     GRID,
     LIGHT_PANEL,
     MONO,
+    SMALL_BOX,
     Emblem,
+    MarkBox,
     Palette,
-    badge_emblem,
+    bang,
+    count_mark,
     num,
-    warning_mark,
+    triangle,
 )
 from traysupport.ui.presenter import TrayState
 
@@ -78,12 +92,10 @@ _BAND = "M4 13.5 V11 A7 7 0 0 1 18 11 V13.5"
 _CUPS = ((2, 11.5), (15, 11.5))
 """Top-left corners of the 5 x 7 ear cups."""
 _MIC = "M4.5 18.5 Q5 20.5 8 20.5 H10"
-_EMBLEM = (17, 17)
-_EMBLEM_R = 5
 _GAP = 1.5
-"""Width of the transparent ring cut around an emblem, the badge or the warning mark."""
+"""Width of the transparent ring cut around the mark."""
 SMALL = 20
-"""Below this many pixels the badge's digits would be a smudge: it is drawn as a dot."""
+"""Below this many pixels the mark grows (`icon_parts.SMALL_BOX`) to keep its count legible."""
 
 
 def _headset(p: Palette, solid: bool) -> str:
@@ -106,37 +118,31 @@ def _headset(p: Palette, solid: bool) -> str:
     )
 
 
-_BANG = (
-    '<path d="M17 {top} V{bottom}" stroke="{{c}}" stroke-width="1.8" stroke-linecap="round"/>'
-    '<circle cx="17" cy="{dot}" r="1" fill="{{c}}"/>'
-)
-_DISC = f'<circle cx="{_EMBLEM[0]}" cy="{_EMBLEM[1]}" r="{_EMBLEM_R}"'
-
-
-def _emblem(state: TrayState, p: Palette) -> Emblem | None:
-    """The emblem *state* adds to the headset, or None."""
-    if state is TrayState.ON_DUTY_QUIET:
-        return Emblem('<circle cx="17" cy="17" r="4"', p.green, "", p.on_colour)
+def _mark(state: TrayState, p: Palette, badge: int, box: MarkBox, warning: bool) -> Emblem | None:
+    """The one mark of the icon: the first of the module docstring's list that holds."""
     if state is TrayState.SLA_BREACHED:
-        return Emblem(_DISC, p.red, _BANG.format(top=14.4, bottom=17.4, dot=19.6), p.on_colour)
+        return Emblem(box.disc(), p.red, bang(box, -0.55, 0.12, 0.52), p.on_colour)
     if state is TrayState.SLA_WARNING:
-        return Emblem(
-            '<path d="M17 11.5 L22 21 H12 Z"',
-            p.amber,
-            _BANG.format(top=15, bottom=17.6, dot=19.7),
-            p.on_amber,
-            outline=1.5,
-        )
-    if state is TrayState.PAUSED:
-        bars = '<rect x="14.8" y="14.5" width="1.6" height="5" fill="{c}"/>'
-        bars += '<rect x="17.6" y="14.5" width="1.6" height="5" fill="{c}"/>'
-        return Emblem(_DISC, p.glyph, bars, _contrast(p))
-    if state is TrayState.STALE:
+        return Emblem(triangle(box), p.amber, bang(box, -0.2, 0.3, 0.62), p.on_amber, outline=1.5)
+    if state is TrayState.STALE or warning:
         hands = (
-            '<path d="M17 14.2 V17 H19.2" fill="none" stroke="{c}" stroke-width="1.5"'
-            ' stroke-linecap="round" stroke-linejoin="round"/>'
+            f'<path d="M{num(box.cx)} {num(round(box.cy - box.r * 0.55, 3))} V{num(box.cy)}'
+            f' H{num(round(box.cx + box.r * 0.45, 3))}" fill="none" stroke="{{c}}"'
+            f' stroke-width="{num(box.stroke)}" stroke-linecap="round" stroke-linejoin="round"/>'
         )
-        return Emblem(_DISC, p.glyph, hands, _contrast(p))
+        return Emblem(box.disc(), p.glyph, hands, _contrast(p))
+    if state is TrayState.PAUSED:
+        w, h, gap = box.r * 0.27, box.r * 0.85, box.r * 0.2
+        bars = "".join(
+            f'<rect x="{num(round(x, 3))}" y="{num(round(box.cy - h / 2, 3))}"'
+            f' width="{num(round(w, 3))}" height="{num(round(h, 3))}" fill="{{c}}"/>'
+            for x in (box.cx - gap - w, box.cx + gap)
+        )
+        return Emblem(box.disc(), p.glyph, bars, _contrast(p))
+    if badge > 0 or state is TrayState.ON_DUTY_ATTENTION:
+        return count_mark(badge, p, box)
+    if state is TrayState.ON_DUTY_QUIET:
+        return Emblem(box.disc(DOT_SCALE), p.green, "", "")
     return None
 
 
@@ -188,42 +194,26 @@ def icon_svg(
     small: bool = False,
     warning: bool = False,
 ) -> str:
-    """The SVG of *state*'s icon in *palette*, with *badge* drawn on it when > 0.
+    """The SVG of *state*'s icon in *palette*, with its one mark (see the module docstring).
 
-    *small* draws the badge as a dot without digits, for sizes below `SMALL` pixels.
-    Attention always has a badge: a dot when no count is given. *warning* adds the mark
-    saying a source is down, top left.
+    *badge* counts the tickets needing the user; *small* draws the mark bigger, for sizes
+    below `SMALL` pixels; *warning* says a source is down.
     """
     mono = palette is MONO
-    emblem = _emblem(state, palette)
-    overlays = [(emblem, "emblem")] if emblem is not None else []
-    has_badge = badge > 0 or state is TrayState.ON_DUTY_ATTENTION
-    if has_badge:
-        overlays.append((badge_emblem(badge, palette, small), "badge"))
-    if warning:
-        overlays.append((warning_mark(palette), "warning"))
-    holes, defs, top = [], [], []
-    for overlay, mask_id in overlays:
-        # The gap around an overlay is cut out of the headset so the two never merge.
-        holes.append(_paint(overlay.shape, "#000", 2 * _GAP + overlay.outline))
-        needed, elements = _overlay(overlay, mask_id, mono)
-        defs.append(needed)
-        top.append(elements)
-    if emblem is not None and has_badge:
-        # What is left of the right ear cup between badge and emblem would be a stray speck.
-        holes.append('<rect x="14" y="5" width="8" height="12" fill="#000"/>')
-    if warning and has_badge:
-        # Likewise the top of the band between the warning mark and the badge.
-        holes.append('<rect x="8" y="0" width="6" height="8" fill="#000"/>')
-    faded = state in FADED
+    mark = _mark(state, palette, badge, SMALL_BOX if small else BOX, warning)
+    defs, top = [], ""
+    faded = state in FADED or warning
     glyph_attrs = f' opacity="{FADED_OPACITY}"' if faded else ""
-    if holes:
-        defs.append(_mask("cut", holes))
+    if mark is not None:
+        # The gap around the mark is cut out of the headset so the two never merge.
+        defs.append(_mask("cut", [_paint(mark.shape, "#000", 2 * _GAP + mark.outline)]))
         glyph_attrs += ' mask="url(#cut)"'
+        needed, top = _overlay(mark, "mark", mono)
+        defs.append(needed)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {GRID} {GRID}"'
         f' width="{GRID}" height="{GRID}"><defs>{"".join(defs)}</defs>'
-        f"<g{glyph_attrs}>{_headset(palette, solid=not faded)}</g>{''.join(top)}</svg>"
+        f"<g{glyph_attrs}>{_headset(palette, solid=not faded)}</g>{top}</svg>"
     )
 
 
