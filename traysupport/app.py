@@ -291,6 +291,8 @@ def _run_engine(
                 return EXIT_OK
             quitting.target = tray_app.quit
             app.aboutToQuit.connect(tray_app.stop)  # logout
+            if not args.demo:
+                tray_app.settings.welcome_if_new()  # a first start: no settings file yet
             try:
                 return app.exec()
             finally:

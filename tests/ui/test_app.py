@@ -38,7 +38,7 @@ from pytestqt.qtbot import QtBot
 from tests.clock import FakeClock
 from traysupport import app as tray_module
 from traysupport import paths
-from traysupport.config import Config, load_config
+from traysupport.config import Config
 from traysupport.core.model import Alert, AlertAction, Priority, Ticket
 from traysupport.service import ActionError
 from traysupport.ui.single_instance import SingleInstance
@@ -279,16 +279,16 @@ def test_without_a_tray_the_window_shows_with_the_reason(qtbot: QtBot, outside: 
     close_message_boxes()
 
 
-def test_settings_opens_the_config_folder_with_a_valid_file(
+def test_settings_opens_the_settings_window_once(
     qtbot: QtBot, running: Running, outside: Outside
 ) -> None:
-    assert not paths.config_file().exists()
     running.app.tray.settings_requested.emit()
-    assert outside.folders == [paths.config_dir()]
-    assert paths.config_file().read_text(encoding="utf-8").startswith("#")
-    assert load_config() == Config()  # nothing changed by writing it
+    window = running.app.settings.window
+    assert window is not None and window.isVisible()
+    assert not paths.config_file().exists()  # nothing is written before Save
     running.app.window.setup_requested.emit()  # the demo banner's "set up your team"
-    assert outside.folders == [paths.config_dir()] * 2
+    assert running.app.settings.window is window
+    assert outside.folders == []
 
 
 def test_a_second_launch_brings_the_window_forward(qtbot: QtBot, outside: Outside) -> None:

@@ -99,6 +99,7 @@ class TrayApp(QObject):
         from traysupport.ui.notify import Notifier  # noqa: PLC0415  # see the module doc
         from traysupport.ui.qtloop import ResumeWatch  # noqa: PLC0415
         from traysupport.ui.queue_window import QueueWindow  # noqa: PLC0415
+        from traysupport.ui.settings_launch import SettingsLauncher  # noqa: PLC0415
 
         super().__init__()
         self.engine, self.home, self.control = engine, home, control
@@ -118,6 +119,14 @@ class TrayApp(QObject):
         self.window.setWindowIcon(icons.app_icon())
         self.notifier = Notifier(self.tray.tray, parent=self)
         self.handover: HandoverDialog | None = None
+        self.settings = SettingsLauncher(
+            self._config_path,
+            apply=getattr(self, "apply_config", None),
+            people=lambda: self.control.state().snapshot.people,
+            autostart=self.tray.autostart,
+            parent=self,
+        )
+        self.settings.problem.connect(self._problem)
         self.resume = ResumeWatch(self)
         self._rerender = QTimer(self)
         self._rerender.setSingleShot(True)
@@ -174,6 +183,7 @@ class TrayApp(QObject):
             box.close()
         if self.handover is not None:
             self.handover.close()
+        self.settings.close()
         self.window.hide()
         self.window.deleteLater()
         self.tray.close()
@@ -306,18 +316,8 @@ class TrayApp(QObject):
 
     @Slot()
     def open_settings(self) -> None:
-        """Until there is a settings dialog: the config file's folder, with a file in it."""
-        from traysupport.config import ConfigError, load_defaults, save_config  # noqa: PLC0415
-
-        target = self._config_path
-        try:
-            if not target.exists():
-                save_config(self._user_config, target, base=load_defaults())
-        except (OSError, ConfigError) as error:
-            self._problem(f"Could not write {target}: {error}")
-            return
-        if not self._hooks.open_folder(target.parent):
-            self._problem(f"No file manager opened the settings folder. It is {target.parent}.")
+        """The settings window (one at a time; raised when open already)."""
+        self.settings.open()
 
     @Slot()
     def show_about(self) -> None:
