@@ -151,3 +151,28 @@ def test_after_the_end_an_opsgenie_source_is_told_its_api_has_ended(
     ending = [line for line in lines if "jsm-oncall" in line and line.startswith("! ops")]
     assert len(ending) == 1, lines
     assert f"ended on {API_ENDS.isoformat()}" in ending[0]
+
+
+def test_no_keyring_says_how_to_get_one_and_the_environment_way(
+    tmp_path: Path, refusing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        lines = doctor_lines(write_config(tmp_path, refusing))
+    finally:
+        keyring.set_keyring(before)
+    (line,) = [line for line in lines if line.startswith("! keyring:")]
+    assert "no usable keyring" in line
+    assert "gnome-keyring" in line or "Keychain" in line or "Credential Manager" in line
+    assert "TRAYSUPPORT_<TOKEN_REF>_TOKEN" in line
+
+
+def test_a_missing_token_points_at_token_set(
+    tmp_path: Path, refusing: str, memory_keyring: MemoryKeyring
+) -> None:
+    lines = doctor_lines(write_config(tmp_path, refusing))
+    (line,) = [line for line in lines if line.startswith("! pd (pagerduty): no token")]
+    assert "`traysupport token set pd`" in line

@@ -10,14 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import keyring
-
 from traysupport import runtime
 from traysupport.config import Config, ConfigError, get_secret, load_config, secret_env_names
 from traysupport.config_schema import SourceConfig
 from traysupport.sources import opsgenie
 from traysupport.sources.base import SourceError
 from traysupport.sources.provider import BuiltSource
+from traysupport.tokens import keyring_status
 
 Out = Callable[[str], None]
 
@@ -61,8 +60,9 @@ def _no_token(source: SourceConfig) -> str:
     ref, env = source.token_ref, secret_env_names(source.token_ref)[0]
     return (
         f'! {source.name} ({source.provider}): no token under token_ref "{ref}"; keep it in'
-        f' the keyring (service "traysupport", user name "{ref}", e.g. `keyring set'
-        f" traysupport {ref}`) or set the environment variable {env}."
+        f' the keyring (service "traysupport", user name "{ref}": `traysupport token set'
+        f" {source.name}` or the Settings window's Sources page) or set the environment"
+        f" variable {env}."
     )
 
 
@@ -161,15 +161,12 @@ def _check_me_in(source: BuiltSource, out: Out) -> int:
 
 
 def _check_keyring(out: Out) -> int:
-    backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    if "fail" in name.lower() or "null" in name.lower():
-        out(
-            f"! keyring: no usable backend ({name}); tokens can come from "
-            "TRAYSUPPORT_<SOURCE>_TOKEN environment variables instead"
-        )
-        return 0
-    out(f"✓ keyring: {name}")
+    """Whether tokens can be kept; when not, how to get a keyring and the environment way.
+
+    A warning, not a problem: tokens in the environment work without one.
+    """
+    status = keyring_status()
+    out(f"✓ keyring: {status.backend}" if status.works else f"! keyring: {status.summary}")
     return 0
 
 

@@ -33,7 +33,13 @@ class SourceError(Exception):
 class AuthError(SourceError):
     """The token was missing, wrong or lacks permission (401/403)."""
 
-    hint = "Check the API token in Settings (or run `traysupport doctor`)."
+    hint = (
+        "Check its API token: keep the right one with `traysupport token set {source}` or on"
+        " the Sources page of the Settings window (`traysupport doctor` checks them all)."
+    )
+
+    def __init__(self, source: str, problem: str, hint: str | None = None) -> None:
+        super().__init__(source, problem, hint or type(self).hint.replace("{source}", source))
 
 
 class NotFoundError(SourceError):
