@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import FAULT_TOKEN
@@ -259,3 +259,55 @@ def test_check_answers_read_as_the_window_shows_them() -> None:
     assert CheckAnswer(False, error="desk: 401", fix="Check the token.").text == (
         "desk: 401\nCheck the token."
     )
+
+
+def test_sources_are_reordered_edited_and_removed_and_the_users_comments_stay(
+    qtbot: QtBot, config_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    config_path.write_text(
+        "# my settings, by hand\nconfig_version = 2\n\n"
+        '[[source]]\nname = "desk"  # the helpdesk\nprovider = "team-api"\n'
+        'url = "https://desk.example.com/api/v1"\n\n'
+        '[[source]]\nname = "ops"\nprovider = "team-api"\nurl = "https://ops.example.com/api"\n\n'
+        '[[source]]\nname = "old"\nprovider = "team-api"\nurl = "https://old.example.com/api"\n'
+    )
+    memory_keyring.set_password(SECRET_SERVICE, "ops", "ops-token")
+    window = _window(qtbot, config_path)
+    page = window.sources
+    page.list.setCurrentRow(1)
+    page.buttons["up"].click()  # ops, desk, old
+    page.list.setCurrentRow(2)
+    page.buttons["remove"].click()  # ops, desk
+    page.list.setCurrentRow(0)
+    page.edit()
+    assert page.dialog is not None
+    _fill(page.dialog, name="ops-api", poll_seconds=120)
+    page.dialog.accept()
+    assert [d.name for d in page.sources] == ["ops-api", "desk"]
+    assert window.save(), window.banner.text()
+
+    text = config_path.read_text()
+    assert text.startswith("# my settings, by hand\n") and "# the helpdesk" in text
+    assert "old.example.com" not in text
+    config = load_config(config_path, None)
+    assert [s.name for s in config.sources] == ["ops-api", "desk"]
+    [ops, _desk] = config.sources
+    assert ops.common.poll is not None and ops.common.poll.total_seconds() == 120
+    assert ops.token_ref == "ops"  # renamed: its token is still found where it was kept
+    assert "ops-token" not in text
+
+
+def test_ctrl_s_saves_and_escape_closes_without_saving(
+    qtbot: QtBot, config_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    window = _window(qtbot, config_path)
+    window.show()
+    window.activateWindow()  # a window shortcut needs its window active
+    qtbot.waitUntil(window.isActiveWindow, timeout=1000)
+    window.forms["general"].editor("me").set_raw("sam")
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert load_config(config_path, None).me == "sam"
+    window.forms["general"].editor("me").set_raw("alex")
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()
+    assert load_config(config_path, None).me == "sam"
