@@ -291,6 +291,13 @@ def test_settings_opens_the_settings_window_once(
     assert outside.folders == []
 
 
+def test_a_status_line_in_the_menu_opens_the_schedule(qtbot: QtBot, running: Running) -> None:
+    running.app.tray.open_schedule_requested.emit()
+    window = running.app.window
+    assert window.isVisible()
+    assert window.tabs.currentWidget() is window.schedule
+
+
 def test_a_second_launch_brings_the_window_forward(qtbot: QtBot, outside: Outside) -> None:
     first = SingleInstance()
     assert first.acquire()

@@ -123,7 +123,7 @@ def test_the_menu_lists_status_then_the_commands_in_order(harness: Harness) -> N
         if a.isVisible()
     ]
     assert entries == [
-        *view.status_lines,
+        *(f"status-{i}" for i in range(len(view.status_lines))),
         "status-end",
         "open-queue",
         "pause",
@@ -148,23 +148,40 @@ def test_the_menu_lists_status_then_the_commands_in_order(harness: Harness) -> N
     ]
 
 
-def test_status_lines_are_read_only_and_replaced_on_each_update(harness: Harness) -> None:
+def status_items(harness: Harness) -> list[QAction]:
+    return [
+        a
+        for a in harness.tray.menu.actions()
+        if a.isVisible() and a.objectName().startswith("status-") and a.objectName()[7:].isdigit()
+    ]
+
+
+def test_status_lines_are_replaced_on_each_update(harness: Harness) -> None:
     show(harness)
-    # Hidden actions count as disabled in Qt: status lines are the visible, disabled ones.
-    first = [a for a in harness.tray.menu.actions() if a.isVisible() and not a.isEnabled()]
-    assert [a.text() for a in first] == [
+    assert [a.text() for a in status_items(harness)] == [
         "You: on duty as primary until Mon 19:00",
         "Next shift: none scheduled",
         "On now: you (primary), Mei Tanaka (shadow)",
     ]
     harness.clock.now = NOW + timedelta(hours=8)  # Jonas has taken over
     show(harness)
-    lines = [a.text() for a in harness.tray.menu.actions() if a.isVisible() and not a.isEnabled()]
-    assert lines == [
+    assert [a.text() for a in status_items(harness)] == [
         "You: off duty",
         "Next shift: none scheduled",
         "On now: Jonas Becker (primary)",
     ]
+
+
+def test_status_lines_read_as_normal_text_and_open_the_schedule(
+    harness: Harness, qtbot: QtBot
+) -> None:
+    """Disabled items are drawn grey: the duty lines are the menu's most important ones."""
+    show(harness)
+    items = status_items(harness)
+    assert items and all(a.isEnabled() for a in items)
+    assert all(a.toolTip() == "Open the schedule" for a in items)
+    with qtbot.waitSignal(harness.tray.open_schedule_requested, timeout=1000):
+        items[0].trigger()
 
 
 def test_every_action_has_a_parent(harness: Harness) -> None:

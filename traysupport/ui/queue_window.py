@@ -226,6 +226,10 @@ class QueueWindow(QWidget):
         if self.schedule.isVisible():
             self.schedule.refresh()
 
+    def show_schedule(self) -> None:
+        """Turn to the Schedule tab (a duty line of the tray menu was chosen)."""
+        self.tabs.setCurrentWidget(self.schedule)
+
     def set_filter(self, which: QueueFilter) -> None:
         """Show my, unassigned or all tickets."""
         chosen = {t.ref for t in self.selected_tickets()}

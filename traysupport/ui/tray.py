@@ -3,10 +3,11 @@
 `TrayIcon` shows a `TrayView` (worked out by `presenter.tray_view`) and turns clicks into
 calls on the `SupportControl` or into signals for the app to act on. A left click opens
 the queue; the context menu holds, in order: the demo notice (demo team only), status
-lines, Open queue, Pause notifications ▸, Sources ▸, Refresh now, Settings…, Start at
-login, Open log folder, About, Quit. The Sources submenu lists every source with its
+lines (enabled, so drawn in normal text: each opens the window's Schedule tab), Open
+queue, Pause notifications ▸, Sources ▸, Refresh now, Settings…, Start at login, Open
+log folder, About, Quit. The Sources submenu lists every source with its
 provider and state (ok, down since when and why, or showing saved data); its title says
-how many are down, and the icon carries a warning mark while any is.
+how many are down, and the icon says a source is down while any is.
 
 When there is no system tray (GNOME without the AppIndicator extension, a bare window
 manager, the offscreen platform of the tests), the icon does not crash the app: it says
@@ -92,6 +93,8 @@ class TrayIcon(QObject):
     settings_requested = Signal()
     about_requested = Signal()
     quit_requested = Signal()
+    open_schedule_requested = Signal()
+    """A status line was chosen: show the window on its Schedule tab."""
     tray_unavailable = Signal(str)
     """There is no tray; the text says why and how to get one. Emitted once."""
     tray_available = Signal()
@@ -264,13 +267,16 @@ class TrayIcon(QObject):
             self._source_items.append(action)
 
     def _set_status(self, view: TrayView) -> None:
+        """The status lines, as enabled items: a disabled one is drawn grey, hard to read."""
         for action in self._status:
             self._menu.removeAction(action)
             action.deleteLater()
         self._status = []
-        for line in view.status_lines:
+        for i, line in enumerate(view.status_lines):
             action = QAction(menu_text(line), self._menu)
-            action.setEnabled(False)  # information, not a command
+            action.setObjectName(f"status-{i}")
+            action.setToolTip("Open the schedule")
+            action.triggered.connect(self.open_schedule_requested.emit)
             self._menu.insertAction(self._status_end, action)
             self._status.append(action)
         self._demo.setVisible(view.demo)

@@ -145,6 +145,7 @@ class TrayApp(QObject):
         self._sweeper.timeout.connect(self._sweep)
         self.resume.resumed.connect(self._resumed)
         self.tray.open_queue_requested.connect(self.show_window)
+        self.tray.open_schedule_requested.connect(self.show_schedule)
         self.tray.settings_requested.connect(self.open_settings)
         self.tray.about_requested.connect(self.show_about)
         self.tray.quit_requested.connect(self.quit)
@@ -289,6 +290,11 @@ class TrayApp(QObject):
         if ref:
             self.window.focus_ticket(ref)
         log.info("queue window shown")
+
+    def show_schedule(self) -> None:
+        """The queue window on its Schedule tab (a status line of the tray menu)."""
+        self.show_window()
+        self.window.show_schedule()
 
     def open_handover(self, end_of_shift: bool = False) -> None:
         """The handover dialog, over the queue window (end of shift: all my open tickets)."""
