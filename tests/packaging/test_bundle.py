@@ -269,6 +269,8 @@ def test_the_bundle_holds_what_is_found_at_run_time(bundle: Bundle) -> None:
     assert (internal / "desktop_notifier" / "resources" / "python.png").is_file()
     assert (internal / "tzdata" / "zoneinfo" / "Europe" / "Berlin").is_file()
     assert (internal / "resources" / "traysupport.desktop").is_file()
+    # Read at run time from sys._MEIPASS (traysupport.sounds): the P1 alert's sound.
+    assert (internal / "resources" / "sounds" / "alert.wav").is_file()
     plugins = internal / "PySide6" / "Qt" / "plugins"
     for plugin in ("platforms/libqxcb.so", "platforms/libqoffscreen.so", "imageformats/libqsvg.so"):
         assert (plugins / plugin).is_file(), plugin

@@ -28,6 +28,9 @@ Rules:
   with an Open button. A new summary replaces the previous one and the notes of the
   subjects it covers. A backend that shows one message at a time (the tray balloon)
   gets a summary whenever a call brings more than one alert.
+- **Sounds.** A note plays the alert sound when the ``alerts.sound`` choices say so
+  (`traysupport.sounds`; by default critical alerts only), a summary when any alert
+  it covers would; each backend plays it its own way (`notify_dbus`, the balloon).
 - **Actions.** `action_invoked(alert_key, action)` is emitted on the GUI thread, with an
   `AlertAction` value for a button and `DEFAULT_ACTION` for a click on the body; a
   summary's key is `SUMMARY_KEY`. `alert(key)` gives back the alert (its subject is the
@@ -47,6 +50,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from traysupport import paths
 from traysupport.core.model import Alert, AlertAction
+from traysupport.sounds import DEFAULT_SOUNDS, sounds
 from traysupport.ui.notify_backends import TrayBalloonBackend, icon_file, standard_backends
 from traysupport.ui.notify_flood import (
     CRITICAL_KEPT,
@@ -162,10 +166,15 @@ class Notifier(QObject):
         *,
         backends: Sequence[NoteBackend] | None = None,
         app_name: str = paths.APP_NAME,
+        sounds: frozenset[str] = DEFAULT_SOUNDS,
         parent: QObject | None = None,
     ) -> None:
-        """Use *backends* in order (the standard chain for *tray* when None); the log last."""
+        """Use *backends* in order (the standard chain for *tray* when None); the log last.
+
+        *sounds*: the ``alerts.sound`` choices (`set_sounds` changes them).
+        """
         super().__init__(parent)
+        self._sounds = sounds
         chain = list(standard_backends(app_name, tray) if backends is None else backends)
         self._backends: list[NoteBackend] = [*chain, LogBackend()]
         self._current = 0
@@ -183,6 +192,10 @@ class Notifier(QObject):
         """The name of the backend in use now (for diagnostics)."""
         return self._backends[self._current].name
 
+    def set_sounds(self, chosen: frozenset[str]) -> None:
+        """Which alerts sound from now on (the ``alerts.sound`` setting, applied live)."""
+        self._sounds = chosen
+
     def alert(self, key: str) -> Alert | None:
         """The alert shown under *key* (recent ones only); None for a summary."""
         return self._alerts.get(key)
@@ -194,11 +207,12 @@ class Notifier(QObject):
         alone, summed = split_flood(alerts, self._backends[self._current].one_at_a_time)
         for alert in alone:
             self._remember_alert(alert)
-            self._present(_Entry(self._note(alert), family(alert)))
+            self._present(_Entry(self._note(alert, sounds(alert, self._sounds)), family(alert)))
         if summed:
             for alert in summed:
                 self._remember_alert(alert)
-            self._present(self._summary(summed, more=bool(alone)))
+            loud = any(sounds(alert, self._sounds) for alert in summed)
+            self._present(self._summary(summed, more=bool(alone), sound=loud))
 
     def close(self) -> None:
         """Close every backend (idempotent); later calls to `show` do nothing."""
@@ -214,7 +228,7 @@ class Notifier(QObject):
     # -- notes -------------------------------------------------------------------------
 
     @staticmethod
-    def _note(alert: Alert) -> Note:
+    def _note(alert: Alert, sound: bool) -> Note:
         return Note(
             id=uuid.uuid4().hex,
             key=alert.key,
@@ -223,10 +237,11 @@ class Notifier(QObject):
             body=plain_body(alert.body),
             urgency=alert.urgency,
             actions=tuple((a.value, ACTION_LABELS[a]) for a in alert.actions),
+            sound=sound,
         )
 
     @staticmethod
-    def _summary(alerts: Sequence[Alert], more: bool) -> _Entry:
+    def _summary(alerts: Sequence[Alert], more: bool, sound: bool) -> _Entry:
         title, body = summary_text(alerts, more)
         note = Note(
             id=uuid.uuid4().hex,
@@ -237,6 +252,7 @@ class Notifier(QObject):
             urgency=most_urgent(alerts),
             actions=((AlertAction.OPEN.value, ACTION_LABELS[AlertAction.OPEN]),),
             covers=tuple(a.key for a in alerts),
+            sound=sound,
         )
         return _Entry(note, SUMMARY_KEY, tuple(family(a) for a in alerts))
 

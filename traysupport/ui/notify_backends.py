@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from traysupport import paths
+from traysupport import paths, sounds
 from traysupport.core.model import Urgency
 from traysupport.ui.notify_types import (
     DEFAULT_ACTION,
@@ -41,14 +42,17 @@ class TrayBalloonBackend:
     """The tray icon's message balloon: plain text, one at a time, a click opens it.
 
     Qt shows the texts as plain text in its own balloon and in the native Windows and
-    macOS ones, so nothing is escaped here.
+    macOS ones, so nothing is escaped here. A note that sounds rings the system bell
+    (*beep*: `QApplication.beep`): PySide6-Essentials has no QtMultimedia to play the
+    alert sound, and the balloon has no sound of its own.
     """
 
     name = "tray messages"
     one_at_a_time = True
 
-    def __init__(self, tray: QSystemTrayIcon) -> None:
+    def __init__(self, tray: QSystemTrayIcon, beep: Callable[[], None] = QApplication.beep) -> None:
         self._tray = tray
+        self._beep = beep
         self._shown = ""
         self._events: BackendEvents | None = None
         tray.messageClicked.connect(self._clicked)
@@ -62,6 +66,8 @@ class TrayBalloonBackend:
         self._shown, self._events = note.id, events
         msecs = _TRAY_MSECS[note.urgency]
         self._tray.showMessage(note.title, note.body, _TRAY_ICONS[note.urgency], msecs)
+        if note.sound:
+            self._beep()
 
     def withdraw(self, note_id: str) -> None:
         """Qt cannot take a balloon back; the next message replaces it anyway."""
@@ -85,7 +91,7 @@ def standard_backends(app_name: str, tray: QSystemTrayIcon | None) -> list[NoteB
     except (ImportError, OSError) as exc:  # a bundle without it or its resources
         log.warning("desktop notifications are unavailable: %s", failure_reason(exc))
     else:
-        chain.append(NativeBackend(app_name, icon_file()))
+        chain.append(NativeBackend(app_name, icon_file(), sound_file=sounds.alert_sound()))
     if tray is not None:
         chain.append(TrayBalloonBackend(tray))
     return chain

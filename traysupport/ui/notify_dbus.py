@@ -18,6 +18,16 @@ Other platforms show plain text.
 
 Replacement: desktop-notifier 6 sends no ``replaces_id``, so a replaced note is closed
 (CloseNotification) before its successor is sent.
+
+Sound: a note that sounds (`Note.sound`) carries the ``sound-file`` hint with the app's
+own sound (`traysupport.sounds`), and the server plays it, within its own
+do-not-disturb; without the file, ``sound-name`` asks the sound theme for
+``message-new-instant``. A note that must not sound carries ``suppress-sound``, so a
+server that sounds every notification stays quiet. desktop-notifier would send the
+file as a ``file://`` URI, which GNOME Shell does not read (the spec says a path), and
+has no ``suppress-sound``: the hints are added to its D-Bus call instead
+(`_hook_hints`). Elsewhere (macOS, Windows) a note that sounds asks for the system's
+notification sound.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop_notifier import Button, Capability, DesktopNotifier, Icon, Notification
+from desktop_notifier import DEFAULT_SOUND, Button, Capability, DesktopNotifier, Icon, Notification
 from desktop_notifier import Urgency as NativeUrgency
 
 from traysupport.core.model import Urgency
@@ -51,6 +61,10 @@ CALL_TIMEOUT = 10.0
 """Seconds a call to the notification server may take before it counts as failed."""
 CLOSE_TIMEOUT = 3.0
 """Seconds `close` waits for the bus to disconnect and the thread to end."""
+THEME_SOUND = "message-new-instant"
+"""The sound theme's name asked for when the app's own sound file is missing."""
+_HINTS_ARG = 6
+"""The position of the hints in the Notify call's arguments (the spec's order)."""
 
 _URGENCIES = {
     Urgency.CRITICAL: NativeUrgency.Critical,
@@ -96,9 +110,12 @@ class NativeBackend:
         markup: bool | None = None,
         library: LibraryFactory = _desktop_notifier,
         timeout: float = CALL_TIMEOUT,
+        sound_file: Path | None = None,
     ) -> None:
-        """*markup*: whether the server reads markup in bodies (None: ask it)."""
+        """*markup*: whether the server reads markup in bodies (None: ask it);
+        *sound_file*: the sound of a note that sounds (None: the theme's)."""
         self._app_name = app_name
+        self._sound_file = sound_file
         self._icon = Icon(path=icon) if icon is not None else None
         self._markup = markup
         self._factory = library
@@ -109,6 +126,10 @@ class NativeBackend:
         # Touched on the loop thread only:
         self._lib: Library | None = None
         self._reads_markup = False
+        self._hooked = False
+        """True when the sound hints go into the library's D-Bus call."""
+        self._hints: dict[str, str | bool] = {}
+        """The extra hints of the note being sent."""
         self._serial = asyncio.Lock()
         # Its debug line carries the title and body: never a ticket's text in the log.
         logging.getLogger("desktop_notifier").setLevel(logging.INFO)
@@ -183,6 +204,7 @@ class NativeBackend:
                     await _disconnect(lib)  # a bus without a server: don't leak its socket
                 raise
             self._lib, self._reads_markup = lib, markup
+            self._hooked = _hook_hints(lib, lambda: self._hints)
         return self._lib
 
     async def _send(self, note: Note, events: BackendEvents) -> None:
@@ -202,11 +224,23 @@ class NativeBackend:
                 on_clicked=partial(events.action, note.id, DEFAULT_ACTION),
                 on_dispatched=partial(taken.append, True),
                 identifier=note.id,
+                sound=DEFAULT_SOUND if note.sound and not self._hooked else None,
             )
-            # The library logs and swallows a refused note; only on_dispatched tells.
-            await asyncio.wait_for(lib.send_notification(notification), self._timeout)
+            self._hints = self._sound_hints(note) if self._hooked else {}
+            try:
+                # The library logs and swallows a refused note; only on_dispatched tells.
+                await asyncio.wait_for(lib.send_notification(notification), self._timeout)
+            finally:
+                self._hints = {}
             if not taken:
                 raise BackendUnavailableError("the notification server did not take the note")
+
+    def _sound_hints(self, note: Note) -> dict[str, str | bool]:
+        if not note.sound:
+            return {"suppress-sound": True}
+        if self._sound_file is not None:
+            return {"sound-file": str(self._sound_file)}
+        return {"sound-name": THEME_SOUND}
 
     async def _clear(self, note_id: str) -> None:
         async with self._serial:
@@ -249,6 +283,45 @@ async def _reads_markup(lib: Library) -> bool:
         return False  # not a freedesktop server (macOS, Windows): bodies are plain text
     capabilities = await ask()
     return "body-markup" in capabilities
+
+
+def _hook_hints(lib: Library, extra: Callable[[], dict[str, str | bool]]) -> bool:
+    """Make the library's Notify call carry the hints *extra* gives; False off D-Bus.
+
+    The call is desktop-notifier's generated D-Bus proxy method, reached defensively
+    (see `_dbus_part`); the hints are merged as the library typed its own: variants for
+    the spec's ``a{sv}``, text for old servers' ``a{ss}``.
+    """
+    interface = _dbus_part(lib, "interface")
+    call = getattr(interface, "call_notify", None)
+    if call is None:
+        return False
+
+    async def call_notify(*args: Any) -> Any:
+        merged = list(args)
+        if len(merged) > _HINTS_ARG and isinstance(merged[_HINTS_ARG], dict):
+            merged[_HINTS_ARG] = _merged_hints(merged[_HINTS_ARG], extra())
+        return await call(*merged)
+
+    interface.call_notify = call_notify
+    return True
+
+
+def _merged_hints(hints: dict[str, Any], extra: dict[str, str | bool]) -> dict[str, Any]:
+    """*hints* with *extra* added, typed like the library's (unknown typing: unchanged)."""
+    from dbus_fast.signature import Variant  # noqa: PLC0415 - only on D-Bus
+
+    if not extra or not hints:
+        return hints
+    if all(isinstance(v, Variant) for v in hints.values()):
+        typed = {k: Variant("b" if isinstance(v, bool) else "s", v) for k, v in extra.items()}
+        return {**hints, **typed}
+    if all(isinstance(v, str) for v in hints.values()):
+        return {
+            **hints,
+            **{k: str(v).lower() if isinstance(v, bool) else v for k, v in extra.items()},
+        }
+    return hints
 
 
 async def _disconnect(lib: Library) -> None:

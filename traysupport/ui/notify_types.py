@@ -42,6 +42,8 @@ class Note:
     """(action, button label) pairs, in order."""
     covers: tuple[str, ...] = ()
     """A summary's alert keys."""
+    sound: bool = False
+    """Play the alert sound with it (the ``alerts.sound`` setting decides)."""
 
 
 class BackendUnavailableError(Exception):
