@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import keyring
 import pytest
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.keyrings import MemoryKeyring
@@ -131,4 +133,16 @@ def test_the_general_page_offers_the_people_the_sources_know_and_start_at_login(
     assert load_config(config_path, None).me == PRIYA.id
     assert login.enabled
     assert launcher.open() is window  # one window, raised
+    launcher.close()
+
+
+def test_the_general_page_pauses_and_resumes_at_once(qtbot: QtBot, config_path: Path) -> None:
+    spans: list[object] = []
+    launcher = _launcher(qtbot, config_path, pause=spans.append)
+    window = launcher.open("general")
+    window.findChild(QPushButton, "pause:&Pause 1 hour").click()
+    window.findChild(QPushButton, "pause:&Resume").click()
+    assert spans == [timedelta(hours=1), None]
+    assert window.banner.text() == "Notifications resumed."
+    assert not config_path.exists()
     launcher.close()

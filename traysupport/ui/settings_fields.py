@@ -324,8 +324,9 @@ def _spin(kind: Kind[Any]) -> FieldEditor | None:
     if isinstance(kind, Number) and kind.high > _SPIN_MAX:
         return WholeNumberField(kind.label)
     if isinstance(kind, OptionalDuration):
-        number = kind.duration.number
-        return SpinField(0, number.high, kind.duration.unit, off="off")
+        # What 0 means is in the label: "(0: off)", "(0: the default of its roles)".
+        off = kind.label.rpartition("(0: ")[2].rstrip(")") or "off"
+        return SpinField(0, kind.duration.number.high, kind.duration.unit, off=off)
     if isinstance(kind, Duration):
         return SpinField(kind.number.low, kind.number.high, kind.unit)
     if isinstance(kind, Number):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -27,7 +28,8 @@ class SettingsLauncher(QObject):
     """The settings window and the welcome of the app using *config_path*.
 
     *apply* takes the settings after a Save (the running app's `apply_config`); *people*
-    gives the people the sources know (offered as "me"); *autostart* is start at login.
+    gives the people the sources know (offered as "me"); *autostart* is start at login;
+    *pause* pauses notifications for a span (None: resume).
     `problem(text)` when something cannot be done.
     """
 
@@ -40,13 +42,14 @@ class SettingsLauncher(QObject):
         apply: Callable[[Config], None] | None = None,
         people: Callable[[], Sequence[Person]] = tuple,
         autostart: LoginStart | None = None,
+        pause: Callable[[timedelta | None], None] | None = None,
         team_defaults: Path | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.config_path = config_path
         self._apply, self._people, self._autostart = apply, people, autostart
-        self._team = team_defaults
+        self._team, self._pause = team_defaults, pause
         self.window: SettingsWindow | None = None
         self.welcome: WelcomeDialog | None = None
 
@@ -66,6 +69,7 @@ class SettingsLauncher(QObject):
                 apply=self._apply,
                 people=self._people(),
                 autostart=self._autostart,
+                pause=self._pause,
                 providers=providers,
             )
             self.window.finished.connect(self._closed)

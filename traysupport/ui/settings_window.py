@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -25,7 +27,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -51,6 +55,11 @@ log = logging.getLogger(__name__)
 NOTIFICATION_SECTIONS = ("alerts", "sla")
 """The settings tables shown on the Notifications page; every other one is on General."""
 PAGES = ("sources", "notifications", "general")
+PAUSES: tuple[tuple[str, timedelta | None], ...] = (
+    ("&Pause 1 hour", timedelta(hours=1)),
+    ("Pause &4 hours", timedelta(hours=4)),
+    ("&Resume", None),
+)
 
 
 class LoginStart(Protocol):
@@ -115,15 +124,19 @@ class SettingsWindow(QDialog):
         check: Check | None = None,
         people: Sequence[Person] = (),
         autostart: LoginStart | None = None,
+        pause: Callable[[timedelta | None], None] | None = None,
         providers: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """*pause* pauses notifications for a span (None: resume) at once, as the tray's
+        Pause menu does; without it the General page offers no pause."""
         super().__init__(parent)
         self.setWindowTitle("traysupport settings")
         self.files = files
         self._apply, self._given_check = apply, check
         self._check: Check = check or real_check(files.config)
         self._people, self._autostart, self._providers = people, autostart, providers
+        self._pause = pause
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
@@ -181,12 +194,33 @@ class SettingsWindow(QDialog):
         general = QWidget()
         column = QVBoxLayout(general)
         column.addWidget(self.login)
+        if self._pause is not None:
+            column.addLayout(self._pause_row())
         column.addWidget(self.forms["general"], 1)
         self.tabs.addTab(self.sources, "S&ources")
         self.tabs.addTab(_scrolled(self.forms["notifications"]), "&Notifications")
         self.tabs.addTab(_scrolled(general), "&General")
         self.tabs.setCurrentIndex(max(shown, 0))
         self._show_problems(self.files.problems, saved=False)
+
+    def _pause_row(self) -> QHBoxLayout:
+        """Pause notifications for a while, or resume: at once, not on Save."""
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Notifications:"))
+        for text, span in PAUSES:
+            button = QPushButton(text)
+            button.setObjectName(f"pause:{text}")
+            button.clicked.connect(partial(self._paused, span))
+            row.addWidget(button)
+        row.addStretch()
+        return row
+
+    def _paused(self, span: timedelta | None) -> None:
+        if self._pause is not None:
+            self._pause(span)
+            hours = 0 if span is None else round(span / timedelta(hours=1))
+            text = f"paused for {hours} hour{'s' if hours != 1 else ''}" if hours else "resumed"
+            self._say(f"Notifications {text}.", ok=True)
 
     def _people_items(self) -> list[tuple[str, str]]:
         """The people the sources know, offered for ``me`` (shown by name, kept by id)."""

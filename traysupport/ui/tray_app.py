@@ -124,6 +124,7 @@ class TrayApp(QObject):
             apply=getattr(self, "apply_config", None),
             people=lambda: self.control.state().snapshot.people,
             autostart=self.tray.autostart,
+            pause=lambda span: control.pause(None if span is None else clock() + span),
             parent=self,
         )
         self.settings.problem.connect(self._problem)
