@@ -37,25 +37,6 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "config.toml"
 
 
-class FakeLogin:
-    """A start-at-login backend that keeps its switch in memory."""
-
-    def __init__(self) -> None:
-        self.enabled = False
-
-    def is_supported(self) -> bool:
-        return True
-
-    def why_unsupported(self) -> str:
-        return ""
-
-    def is_enabled(self) -> bool:
-        return self.enabled
-
-    def set_enabled(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-
 def _launcher(
     qtbot: QtBot, path: Path, team: Path | None = None, **kwargs: object
 ) -> SettingsLauncher:
@@ -116,11 +97,10 @@ def test_with_a_teams_defaults_set_up_opens_the_teams_source_for_its_token(
     launcher.close()
 
 
-def test_the_general_page_offers_the_people_the_sources_know_and_start_at_login(
+def test_the_general_page_offers_the_people_the_sources_know(
     qtbot: QtBot, config_path: Path
 ) -> None:
-    login = FakeLogin()
-    launcher = _launcher(qtbot, config_path, people=lambda: TEAM, autostart=login)
+    launcher = _launcher(qtbot, config_path, people=lambda: TEAM)
     window = launcher.open("general")
     assert window.tabs.currentIndex() == 2
     me = window.forms["general"].editor("me")
@@ -128,10 +108,8 @@ def test_the_general_page_offers_the_people_the_sources_know_and_start_at_login(
     texts = [combo.itemText(i) for i in range(combo.count())]  # type: ignore[attr-defined]
     assert f"{PRIYA.name} ({PRIYA.id})" in texts
     combo.setCurrentIndex(texts.index(f"{PRIYA.name} ({PRIYA.id})"))  # type: ignore[attr-defined]
-    window.login.setChecked(True)
     assert window.save(), window.banner.text()
     assert load_config(config_path, None).me == PRIYA.id
-    assert login.enabled
     assert launcher.open() is window  # one window, raised
     launcher.close()
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from traysupport.config import Config, ConfigError, find_team_defaults
 from traysupport.core.model import Person
 from traysupport.ui.settings_model import load_settings
-from traysupport.ui.settings_window import LoginStart, SettingsWindow
+from traysupport.ui.settings_window import SettingsWindow
 from traysupport.ui.welcome import DEMO, WelcomeDialog
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ class SettingsLauncher(QObject):
     """The settings window and the welcome of the app using *config_path*.
 
     *apply* takes the settings after a Save (the running app's `apply_config`); *people*
-    gives the people the sources know (offered as "me"); *autostart* is start at login;
-    *pause* pauses notifications for a span (None: resume).
+    gives the people the sources know (offered as "me"); *pause* pauses notifications
+    for a span (None: resume).
     `problem(text)` when something cannot be done.
     """
 
@@ -41,14 +41,13 @@ class SettingsLauncher(QObject):
         *,
         apply: Callable[[Config], None] | None = None,
         people: Callable[[], Sequence[Person]] = tuple,
-        autostart: LoginStart | None = None,
         pause: Callable[[timedelta | None], None] | None = None,
         team_defaults: Path | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.config_path = config_path
-        self._apply, self._people, self._autostart = apply, people, autostart
+        self._apply, self._people = apply, people
         self._team, self._pause = team_defaults, pause
         self.window: SettingsWindow | None = None
         self.welcome: WelcomeDialog | None = None
@@ -68,7 +67,6 @@ class SettingsLauncher(QObject):
                 files,
                 apply=self._apply,
                 people=self._people(),
-                autostart=self._autostart,
                 pause=self._pause,
                 providers=providers,
             )

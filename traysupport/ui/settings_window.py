@@ -19,12 +19,10 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Protocol
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -60,26 +58,6 @@ PAUSES: tuple[tuple[str, timedelta | None], ...] = (
     ("Pause &4 hours", timedelta(hours=4)),
     ("&Resume", None),
 )
-
-
-class LoginStart(Protocol):
-    """Start at login, as the autostart backends offer it."""
-
-    def is_supported(self) -> bool:
-        """True when this system has a backend."""
-        ...
-
-    def why_unsupported(self) -> str:
-        """A sentence for the user when `is_supported` is False."""
-        ...
-
-    def is_enabled(self) -> bool:
-        """True when the app will start at the next login."""
-        ...
-
-    def set_enabled(self, enabled: bool) -> None:
-        """Start at login or stop; raises with a message for the user when it cannot."""
-        ...
 
 
 def page_of(key: str) -> str:
@@ -123,7 +101,6 @@ class SettingsWindow(QDialog):
         apply: Callable[[Config], None] | None = None,
         check: Check | None = None,
         people: Sequence[Person] = (),
-        autostart: LoginStart | None = None,
         pause: Callable[[timedelta | None], None] | None = None,
         providers: Sequence[str] = (),
         parent: QWidget | None = None,
@@ -135,7 +112,7 @@ class SettingsWindow(QDialog):
         self.files = files
         self._apply, self._given_check = apply, check
         self._check: Check = check or real_check(files.config)
-        self._people, self._autostart, self._providers = people, autostart, providers
+        self._people, self._providers = people, providers
         self._pause = pause
         self.banner = QLabel()
         self.banner.setObjectName("banner")
@@ -188,12 +165,8 @@ class SettingsWindow(QDialog):
             )
             for page in ("notifications", "general")
         }
-        self.login = QCheckBox("Start traysupport when I &log in")
-        self.login.setObjectName("start-at-login")
-        self._show_login()
         general = QWidget()
         column = QVBoxLayout(general)
-        column.addWidget(self.login)
         if self._pause is not None:
             column.addLayout(self._pause_row())
         column.addWidget(self.forms["general"], 1)
@@ -228,14 +201,6 @@ class SettingsWindow(QDialog):
         items += [(f"{p.name} ({p.id})", p.id) for p in self._people]
         return items
 
-    def _show_login(self) -> None:
-        backend = self._autostart
-        if backend is None or not backend.is_supported():
-            self.login.setEnabled(False)
-            self.login.setToolTip(backend.why_unsupported() if backend else "")
-            return
-        self.login.setChecked(backend.is_enabled())
-
     def show_page(self, page: str) -> None:
         """Show page *page* ("sources", "notifications" or "general")."""
         self.tabs.setCurrentIndex(PAGES.index(page))
@@ -268,26 +233,12 @@ class SettingsWindow(QDialog):
         except (tokens.SecretError, OSError) as error:
             self._say(f"Not saved: {error}", ok=False)
             return False
-        login = self._save_login()
         self.files = load_settings(self.files.path, self.files.team_defaults)
         self._build()
         applied = self._apply_config(config)
-        self._say(f"Saved to {self.files.path}. {applied}{login}".strip(), ok=True)
+        self._say(f"Saved to {self.files.path}. {applied}", ok=True)
         self.saved.emit(config)
         return True
-
-    def _save_login(self) -> str:
-        backend = self._autostart
-        if backend is None or not backend.is_supported():
-            return ""
-        wanted = self.login.isChecked()
-        if wanted == backend.is_enabled():
-            return ""
-        try:
-            backend.set_enabled(wanted)
-        except Exception as error:  # the backend's AutostartError or OSError, in its words
-            return f" Start at login not changed: {error}"
-        return ""
 
     def _apply_config(self, config: Config) -> str:
         if self._apply is None:

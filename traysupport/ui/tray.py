@@ -150,11 +150,6 @@ class TrayIcon(QObject):
         return self._retry
 
     @property
-    def autostart(self) -> Autostart:
-        """The start-at-login backend (the settings window's General page uses it too)."""
-        return self._autostart
-
-    @property
     def tray(self) -> QSystemTrayIcon:
         """The Qt tray icon itself."""
         return self._tray

@@ -123,7 +123,6 @@ class TrayApp(QObject):
             self._config_path,
             apply=getattr(self, "apply_config", None),
             people=lambda: self.control.state().snapshot.people,
-            autostart=self.tray.autostart,
             pause=lambda span: control.pause(None if span is None else clock() + span),
             parent=self,
         )
