@@ -52,7 +52,7 @@ KEY_PACE_MS = "150"
 HANDOVER_NOTE = "Retried the EU card flow: still 500. Logs in INC-4711."
 RECIPIENT = "mei"
 """Who gets the ticket: typed into the dialog's To field (Mei Tanaka)."""
-WINDOW_TITLE = "^traysupport — queue"
+WINDOW_TITLE = "^Queue — traysupport$"
 DIALOG_TITLE = "^Hand over tickets"
 MARGIN = 16
 """Pixels kept around what a cropped screenshot shows."""

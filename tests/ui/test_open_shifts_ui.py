@@ -85,7 +85,8 @@ def shown_in_tray(tray: tuple[TrayIcon, FakeControl], state: ServiceState) -> tu
     icon, control = tray
     control.current = state
     icon.update(tray_view(state, NOW, BERLIN))
-    lines = [a.text() for a in icon.menu.actions() if a.isVisible() and not a.isEnabled()]
+    status = [a for a in icon.menu.actions() if a.objectName().startswith("status-")]
+    lines = [a.text() for a in status if a.isVisible() and a.objectName()[7:].isdigit()]
     return icon.tray.toolTip(), lines
 
 

@@ -480,3 +480,43 @@ def test_the_header_without_me(harness: Harness, qtbot: QtBot) -> None:
     assert window.duty_label.text() == "You are not on the team"
     assert window.countdown_label.text() == "set “me” in Settings"
     assert not window.handover_action.isEnabled()
+
+
+# -- what a new user reads ------------------------------------------------------------------
+
+
+def test_the_title_does_not_repeat_the_app_name(harness: Harness) -> None:
+    """Qt adds the application's display name to a window's title ("Queue — traysupport")."""
+    assert harness.window.windowTitle() == "Queue"
+
+
+QUEUE_DOWN = SourceStatus(
+    "queue (team-api)", ok=False, error="connection refused", failures=2, roles=("queue",)
+)
+ROTATION_OK = SourceStatus("rotation (team-api)", ok=True, last_ok_at=NOW, roles=("rotation",))
+
+
+def test_nothing_loaded_yet_says_why_instead_of_an_empty_queue(
+    harness: Harness, qtbot: QtBot
+) -> None:
+    window = shown(harness, qtbot)
+    window.set_state(team_state(tickets=(), outbox=(), sources=(ROTATION_OK, QUEUE_DOWN)))
+    expected = "Nothing loaded yet\nqueue (team-api): connection refused"
+    assert window.table.empty_text == expected
+    window.set_filter(QueueFilter.MINE)
+    assert window.table.empty_text == expected
+    connecting = replace(QUEUE_DOWN, error="", failures=0)
+    window.set_state(team_state(tickets=(), outbox=(), sources=(ROTATION_OK, connecting)))
+    assert window.table.empty_text == (
+        "Nothing loaded yet\nWaiting for the first answer from queue (team-api)…"
+    )
+    window.set_state(team_state(tickets=(), outbox=(), sources=(ROTATION_OK,)))
+    assert window.table.empty_text == (
+        "Nothing loaded yet\nNo source serves a queue: add one in Settings…"
+    )
+    # Once the queue has answered, an empty queue is just that.
+    answered = replace(QUEUE_DOWN, ok=True, error="", failures=0, last_ok_at=NOW)
+    window.set_state(team_state(tickets=(), outbox=(), sources=(ROTATION_OK, answered)))
+    assert window.table.empty_text == "Nothing assigned to you"
+    window.set_filter(QueueFilter.ALL)
+    assert window.table.empty_text == "The queue is empty"

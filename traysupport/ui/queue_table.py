@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from traysupport.service import ServiceState
 from traysupport.ui.queue_cells import PlainTextDelegate, PriorityChipDelegate
 from traysupport.ui.queue_header import plain_label
 from traysupport.ui.queue_model import Column, QueueFilter, QueueModel
+from traysupport.ui.source_health import shown
 
 _COLUMN_WIDTHS = {
     Column.PRIORITY: 40,
@@ -37,6 +39,32 @@ EMPTY_TEXT = {
     QueueFilter.UNASSIGNED: "No unassigned tickets",
     QueueFilter.ALL: "The queue is empty",
 }
+NOTHING_LOADED = "Nothing loaded yet"
+NO_QUEUE_SOURCE = "No source serves a queue: add one in Settings…"
+
+
+def empty_text(state: ServiceState, which: QueueFilter) -> str:
+    """What the table says with no rows: why nothing is listed.
+
+    Until a source serving the queue has answered once, an empty table says nothing
+    about the queue: it says "Nothing loaded yet" with the reason (the source's error,
+    that it has not answered yet, or that no source serves a queue).
+    """
+    if state.snapshot.tickets:
+        return EMPTY_TEXT[which]
+    queues = [s for s in state.snapshot.sources if not s.roles or "queue" in s.roles]
+    if any(s.last_ok_at is not None for s in queues):
+        return EMPTY_TEXT[which]
+    if not queues:
+        return f"{NOTHING_LOADED}\n{NO_QUEUE_SOURCE}"
+    failing = [s for s in queues if s.error]
+    if failing:
+        reasons = [f"{shown(s.name, 40)}: {shown(s.error, 160)}" for s in failing]
+        return "\n".join([NOTHING_LOADED, *reasons])
+    names = ", ".join(shown(s.name, 40) for s in queues)
+    return f"{NOTHING_LOADED}\nWaiting for the first answer from {names}…"
+
+
 FILTER_TIPS = {
     QueueFilter.MINE: "Show the tickets assigned to you (Alt+M)",
     QueueFilter.UNASSIGNED: "Show the tickets nobody has taken (Alt+U)",
@@ -92,7 +120,9 @@ class QueueTable(QTableView):
         if model is not None and model.rowCount() == 0 and self.empty_text:
             painter = QPainter(self.viewport())
             painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            area = self.viewport().rect().adjusted(12, 0, -12, 0)
+            painter.drawText(area, int(flags), self.empty_text)
             painter.end()
 
 

@@ -56,6 +56,7 @@ from traysupport.ui.queue_table import (
     QueueTable,
     build_table,
     current_cell,
+    empty_text,
     reselect,
     selected_rows,
 )
@@ -99,7 +100,8 @@ class QueueWindow(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("traysupport — queue")
+        # Qt adds the application's name: "Queue — traysupport".
+        self.setWindowTitle("Queue")
         self.setMinimumSize(720, 320)
         self._control, self._clock, self._open_url = control, clock, open_url
         self._state_file = state_file
@@ -202,6 +204,7 @@ class QueueWindow(QWidget):
         reselect(self.table, self.model, chosen, current)
         self.table.verticalScrollBar().setValue(scrolled)
         self.filters.show_counts(self.model)
+        self.table.empty_text = empty_text(state, self.model.filter)
         self.header.show(self._state, now)
         self.not_sent.show(state)
         self._update_actions()
@@ -236,7 +239,7 @@ class QueueWindow(QWidget):
         current = current_cell(self.table, self.model)
         self.model.set_filter(which)
         self.filter_buttons[which].setChecked(True)
-        self.table.empty_text = EMPTY_TEXT[which]
+        self.table.empty_text = empty_text(self._state, which)
         reselect(self.table, self.model, chosen, current)
         self.filters.show_counts(self.model)
         self._update_actions()
