@@ -247,6 +247,8 @@ def test_without_a_keyring_the_token_field_says_what_to_do(qtbot: QtBot, config_
     keyring.set_keyring(fail.Keyring())
     try:
         window = _window(qtbot, config_path)
+        assert "TRAYSUPPORT_<TOKEN_REF>_TOKEN" in window.sources.keyring_note.text()
+        assert not window.sources.keyring_note.isHidden()
         dialog = _add_dialog(window)
         assert not dialog.token.isEnabled()
         assert "TRAYSUPPORT_<TOKEN_REF>_TOKEN" in dialog.token_note.text()

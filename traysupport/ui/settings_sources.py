@@ -72,6 +72,12 @@ class SourcesPage(QWidget):
             " and rotation with Add…"
         )
         self.empty.setWordWrap(True)
+        works, why = keyring
+        self.keyring_note = QLabel(why)
+        self.keyring_note.setObjectName("keyring")
+        self.keyring_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setVisible(not works)
         self._lay_out()
         self._connect()
         self._fill()
@@ -85,6 +91,7 @@ class SourcesPage(QWidget):
         row.addWidget(self.list, 1)
         row.addLayout(side)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.keyring_note)
         layout.addWidget(self.empty)
         layout.addLayout(row, 1)
         layout.addWidget(self.answer)
