@@ -39,6 +39,7 @@ from traysupport.config import (
 from traysupport.config_schema import (
     SETTINGS,
     Choice,
+    ChoiceSet,
     ClockRange,
     ClockTime,
     Duration,
@@ -503,6 +504,8 @@ def _values_of(kind: Kind[Any]) -> st.SearchStrategy[Any]:
         )
     if isinstance(kind, Choice):
         return st.sampled_from(kind.choices)
+    if isinstance(kind, ChoiceSet):
+        return st.frozensets(st.sampled_from(kind.choices))
     if isinstance(kind, Number):
         return st.integers(kind.low, kind.high)
     if isinstance(kind, Real):

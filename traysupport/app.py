@@ -278,6 +278,7 @@ def _run_engine(
 
     try:
         config, user_config = _configs(args)
+        _apply_start_at_login(config)
         with running_app(
             config,
             hooks=hooks,
@@ -302,6 +303,15 @@ def _run_engine(
         raise StartupError(message, EXIT_CONFIG) from error
     except (StoreError, OSError) as error:
         raise StartupError(str(error), EXIT_FAILED) from error
+
+
+def _apply_start_at_login(config: Config) -> None:
+    """The ``start_at_login`` setting, if new or changed since it was last applied: an
+    entry the user removed by hand stays removed (`traysupport.autostart`)."""
+    from traysupport import autostart  # noqa: PLC0415  # see the module doc
+
+    outcome = autostart.apply_at_start(config.start_at_login)
+    log.debug("start at login: %s", outcome)
 
 
 def _failed(message: str, code: int, quitting: QuitRequests) -> int:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from traysupport.sounds import DEFAULT_SOUNDS, SOUND_CHOICES
 from traysupport.sources.provider import ProviderSpec
 from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.setting_times import (
@@ -37,6 +38,7 @@ from traysupport.sources.setting_times import (
 )
 from traysupport.sources.settings import (
     Choice,
+    ChoiceSet,
     Flag,
     InvalidValueError,
     Kind,
@@ -61,6 +63,7 @@ __all__ = [
     "SETTINGS",
     "AlertsSettings",
     "Choice",
+    "ChoiceSet",
     "ClockRange",
     "ClockTime",
     "Config",
@@ -281,6 +284,13 @@ class AlertsSettings:
         ClockRange(), None, 'Hours without notifications, e.g. "22:00-07:00"; "" for none.'
     )
     quiet_allow_p1: bool = setting(Flag(), True, "Let P1 alerts through in quiet hours.")
+    sound: frozenset[str] = setting(
+        ChoiceSet(SOUND_CHOICES),
+        DEFAULT_SOUNDS,
+        'Which alerts play a sound: "critical" (P1 tickets, breached SLAs) and/or alert'
+        ' kinds such as "new_ticket" or "duty_soon"; [] for none. The desktop\'s'
+        " do-not-disturb silences them.",
+    )
     source_down_after: int = setting(
         Number(1, 100, "failed fetches"), 3, "Tell me a source is down after this many failures."
     )
@@ -320,6 +330,12 @@ class Config:
 
     me: str = setting(
         Text(), "", "Who I am on the team: my person id, email or name. Empty: ask the sources."
+    )
+    start_at_login: bool = setting(
+        Flag(),
+        True,
+        "Start traysupport when I log in. Applied when it changes; an entry you removed"
+        " by hand is not added back.",
     )
     poll: PollSettings = field(default_factory=PollSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)

@@ -120,6 +120,30 @@ class Choice(Kind[str]):
         return str(raw)
 
 
+class ChoiceSet(Kind[frozenset[str]]):
+    """Any of a fixed set of names, as a list (``["critical", "new_ticket"]``; [] for none)."""
+
+    def __init__(self, choices: tuple[str, ...]) -> None:
+        self.choices = choices
+        self.label = "list of " + ", ".join(choices)
+
+    def parse(self, raw: object) -> frozenset[str]:
+        names = ", ".join(toml_text(c) for c in self.choices)
+        if not isinstance(raw, list):
+            raise InvalidValueError("is not a list", f"write it like [{names}], or [] for none")
+        for item in raw:
+            if item not in self.choices:
+                word = item if isinstance(item, str) else ""
+                raise InvalidValueError(
+                    f"names the unknown choice {toml_text(item)}",
+                    f"use any of {names}{hint(word, [*self.choices])}",
+                )
+        return frozenset(raw)
+
+    def dump(self, value: frozenset[str]) -> object:
+        return [c for c in self.choices if c in value]
+
+
 class Flag(Kind[bool]):
     """true or false."""
 

@@ -117,7 +117,7 @@ class TrayApp(QObject):
         self.tray = tray
         self.window = QueueWindow(control, demo=engine.config.is_demo, clock=clock)
         self.window.setWindowIcon(icons.app_icon())
-        self.notifier = Notifier(self.tray.tray, parent=self)
+        self.notifier = Notifier(self.tray.tray, sounds=engine.config.alerts.sound, parent=self)
         self.handover: HandoverDialog | None = None
         self.settings = SettingsLauncher(
             self._config_path,
