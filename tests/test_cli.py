@@ -125,7 +125,7 @@ def test_status_on_the_embedded_demo_team(tmp_path: Path) -> None:
     out = ok(tmp_path, "status", "--demo").out
 
     assert "demo team" in out
-    assert "You (Sam Rivera (you)): off duty" in out
+    assert "You (Sam Rivera): off duty" in out
     assert re.search(r"^On duty now: \w+", out, re.MULTILINE), out
     assert "Queue: 2 open" in out
     assert "DEMO-1001" in out
@@ -306,7 +306,7 @@ def test_handover_reassigns_the_ticket_and_leaves_the_note(demo: DemoRun) -> Non
     # The text the handover dialog writes too: who handed over to whom, when, then the note.
     [(by, text)] = [(n["by"], n["text"]) for n in ticket["notes"]]
     assert by == "you"
-    assert text.startswith("Handed over by Sam Rivera (you) to Priya Natarajan at ")
+    assert text.startswith("Handed over by Sam Rivera to Priya Natarajan at ")
     assert text.endswith(f": {note}")
 
 

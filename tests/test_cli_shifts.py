@@ -134,7 +134,7 @@ def test_mine_text_stars_my_shifts_and_marks_hand_overs(team: Team) -> None:
     rows = [line for line in run.out.splitlines() if line.startswith("  ")]
     assert rows, run.out
     assert all(row.startswith("  * ") for row in rows), rows
-    assert "Sam Rivera (you)" in rows[0]
+    assert "Sam Rivera" in rows[0]
     assert "(times in Europe/Berlin, UTC+01:00)" in run.out.splitlines()[0]
     assert "⇄ from" in run.out
 

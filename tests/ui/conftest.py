@@ -37,7 +37,7 @@ from traysupport.ui.ports import SupportControl
 NOW = datetime(2031, 6, 2, 10, 0, tzinfo=UTC)
 """A Monday morning; every fixture is laid out around it."""
 
-ME = Person("you", "Sam Rivera (you)", "sam.rivera@example.com")
+ME = Person("you", "Sam Rivera", "sam.rivera@example.com")
 PRIYA = Person("priya", "Priya Natarajan", "priya.natarajan@example.com")
 JONAS = Person("jonas", "Jonas Becker", "jonas.becker@example.com")
 MEI = Person("mei", "Mei Tanaka", "mei.tanaka@example.com")

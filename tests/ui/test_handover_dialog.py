@@ -191,7 +191,7 @@ def test_the_preview_is_the_text_the_ticket_tool_gets(dialog: HandoverDialog, qt
     qtbot.keyClicks(dialog.note, "Customer <waits> & calls back at 3")
     expected = handover_note(ME, JONAS, "Customer <waits> & calls back at 3", NOW, UTC)
     assert dialog.preview.text() == expected
-    assert expected.startswith("Handed over by Sam Rivera (you) to Jonas Becker at Mon 10:00 UTC")
+    assert expected.startswith("Handed over by Sam Rivera to Jonas Becker at Mon 10:00 UTC")
     dialog.search.setText("mei")
     assert dialog.preview.text() == handover_note(
         ME, MEI, "Customer <waits> & calls back at 3", NOW, UTC

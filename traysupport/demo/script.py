@@ -26,7 +26,7 @@ from typing import Final
 from traysupport.core.model import Person, Priority
 from traysupport.core.sla import SlaPolicy
 
-ME: Final = Person("you", "Sam Rivera (you)", "sam.rivera@example.com")
+ME: Final = Person("you", "Sam Rivera", "sam.rivera@example.com")
 """The demo user: the person GET /me returns."""
 
 TEAMMATES: Final = (

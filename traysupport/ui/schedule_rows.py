@@ -43,7 +43,7 @@ def name(person: Person | None) -> str:
 
 
 def _who(person: Person, status: Duty) -> str:
-    """ "You" for me (demo names already say "(you)"), else the person's clean name."""
+    """ "You" for me, else the person's clean name."""
     return "You" if status.is_me(person) else name(person)
 
 
