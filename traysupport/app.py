@@ -41,6 +41,7 @@ from traysupport.home_control import HomeControl
 from traysupport.service import Clock, utc_now
 from traysupport.ui import icons
 from traysupport.ui.app_listener import AppListener
+from traysupport.ui.live_config import home_maker
 from traysupport.ui.single_instance import SingleInstance
 from traysupport.ui.tray import TrayIcon
 from traysupport.ui.tray_app import Hooks, TrayApp, message_box
@@ -112,6 +113,7 @@ def running_app(
             config_path=config_path,
             clock=clock,
             tray=starting.icon if starting is not None else None,
+            make_home=home_maker(listener, demo_speed=speed, open_engine=open_engine, clock=clock),
         )
         control.bind(home.call_soon, engine.service, listener.settle)
         if instance is not None:
@@ -124,7 +126,8 @@ def running_app(
             app.stop()
         control.unbind()
         # The GUI is gone by now; a fetch hung on a dead server is not waited for.
-        home.stop()
+        # (Changed settings may have put the engine on another home: that one.)
+        (app.home if app is not None else home).stop()
         latency.restore()
 
 

@@ -6,6 +6,7 @@ the CLI uses it with APScheduler's BackgroundScheduler and a `HomeLoop`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -100,6 +101,8 @@ class Sources:
 
     built: tuple[BuiltSource, ...]
     demo_url: str = ""
+    made_from: tuple[object, ...] = ()
+    """For each source, what it was made from (`_made_from`): equal means unchanged."""
 
     def __iter__(self) -> Iterator[BuiltSource]:
         return iter(self.built)
@@ -157,17 +160,39 @@ def build_source(
     )
 
 
-def build_sources(config: Config, demo_url: str = "", clock: Clock = utc_now) -> Sources:
-    """Make every source the config asks for; *demo_url* is the demo server's base URL."""
+def build_sources(
+    config: Config, demo_url: str = "", clock: Clock = utc_now, *, reuse: Sources | None = None
+) -> Sources:
+    """Make every source the config asks for; *demo_url* is the demo server's base URL.
+
+    With *reuse* (the sources running now), a source whose settings, token and `me` are
+    unchanged is that same object, not a new one (`SupportService.reconfigure` keeps
+    its data and jobs); only the new ones are closed if building one fails.
+    """
+    # Compared by equality: a provider's settings may hold lists, so no dict keys.
+    old = [] if reuse is None else list(zip(reuse.made_from, reuse.built, strict=True))
     built: list[BuiltSource] = []
+    made_from: list[object] = []
     try:
         for source in config.effective_sources:
-            built.append(build_source(source, config, demo_url, clock))
+            key = _made_from(source, config, demo_url)
+            same = next((made for made_key, made in old if made_key == key), None)
+            built.append(same or build_source(source, config, demo_url, clock))
+            made_from.append(key)
     except BaseException:
         for made in built:
-            made.close()
+            if not any(made is running for _key, running in old):
+                made.close()
         raise
-    return Sources(tuple(built), demo_url if config.is_demo else "")
+    return Sources(tuple(built), demo_url if config.is_demo else "", tuple(made_from))
+
+
+def _made_from(source: SourceConfig, config: Config, demo_url: str) -> object:
+    """What a built source depends on: its settings, its token (as a digest: the token
+    itself is kept nowhere but in its client), who the user is, and the demo's URL."""
+    token = None if source.spec.name == "demo" else get_secret(source.token_ref)
+    digest = "" if token is None else hashlib.sha256(token.encode()).hexdigest()
+    return (source, digest, source.common.me or config.me, demo_url)
 
 
 # -- the demo server shared between processes ---------------------------------------------
@@ -266,6 +291,11 @@ def open_store(config: Config, demo: DemoRun | None = None) -> Store:
 # -- the engine -----------------------------------------------------------------------------
 
 
+class RestartNeededError(SetupError):
+    """The new settings cannot be applied to the running engine (they switch to or from
+    the demo team, which has a store of its own); the message says so."""
+
+
 @dataclass(slots=True)
 class Engine:
     """Everything the CLI and the tray app drive: the config, the store and the service."""
@@ -276,6 +306,30 @@ class Engine:
     service: SupportService
     notifications: NotificationsLock
     """Held while this process shows the home's alerts (see `traysupport.ownership`)."""
+    demo_speed: float = 1.0
+    clock: Clock = utc_now
+
+    def apply(self, config: Config) -> None:
+        """Home thread: run on *config* from now on, without a restart.
+
+        The sources are built again where their settings (or token) changed, kept where
+        not, and handed to `SupportService.reconfigure` with the new alert and poll
+        settings. Raises `SetupError` (nothing changed) when a source cannot be built,
+        `RestartNeededError` when the change needs another store (to or from the demo).
+        """
+        if config.is_demo != self.config.is_demo:
+            raise RestartNeededError(
+                "switching to or from the demo team takes effect when traysupport starts again"
+            )
+        sources = build_sources(config, self.sources.demo_url, self.clock, reuse=self.sources)
+        self.service.reconfigure(
+            sources.built,
+            alert_settings(config),
+            poll_settings(config, self.demo_speed),
+            me_hint=config.me,
+        )
+        self.sources, self.config = sources, config
+        log.info("settings applied (%s)", config.source_description)
 
 
 @contextmanager
@@ -299,6 +353,7 @@ def open_engine(
     owns_alerts = lock.try_hold if notifies else (lambda: False)
     with demo_for(config, demo_speed, clock) as demo:
         sources = build_sources(config, demo.url if demo else "", clock)
+        engine: Engine | None = None
         store = open_store(config, demo)
         try:
             service = SupportService(
@@ -313,11 +368,13 @@ def open_engine(
                 clock=clock,
                 owns_alerts=owns_alerts,
             )
-            yield Engine(config, store, sources, service, lock)
+            engine = Engine(config, store, sources, service, lock, demo_speed, clock)
+            yield engine
         finally:
             lock.release()
             store.close()
-            sources.close()
+            # The sources now running: `Engine.apply` may have replaced those built here.
+            (engine.sources if engine is not None else sources).close()
 
 
 @contextmanager

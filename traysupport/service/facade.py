@@ -8,6 +8,7 @@ on the home thread (see the package's docstring for the threading model).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +104,33 @@ class SupportService:
         self._load_saved()
         self._poller.schedule()
         self._publisher.publish()
+
+    def reconfigure(
+        self,
+        sources: Sequence[BuiltSource],
+        settings: alert_rules.AlertSettings,
+        poll: PollSettings = DEFAULT_POLL,
+        *,
+        me_hint: str | None = None,
+    ) -> None:
+        """Home thread: run on changed settings, without a restart.
+
+        *sources* replace the current ones: a source passed as the very object already
+        polled keeps its data and jobs (`Poller.replace_sources`); the others are polled
+        now, from their saved data. The sources let go of are closed here (a fetch of
+        theirs in flight ends, and what it brings is dropped). Actions waiting for a
+        source no longer configured fail as such; the new settings' alerts apply at once,
+        with the pause and snoozes kept. *me_hint* None keeps the current one.
+        """
+        hint = self._poller.me_hint if me_hint is None else me_hint
+        dropped = self._poller.replace_sources(sources, poll, hint)
+        for built in dropped:
+            built.close()
+        self._settings = replace(
+            settings, paused_until=self._settings.paused_until, snoozed=self._settings.snoozed
+        )
+        self._evaluate()
+        self._outbox.drain()  # publishes: the new sources' state, and any action failed
 
     def refresh_now(self) -> None:
         """Poll every source at once (the tray's "Refresh now")."""

@@ -35,9 +35,17 @@ class Fetcher:
         self._clock = clock
         self._wants_me = wants_me
 
+    def set_sources(self, sources: Sequence[BuiltSource]) -> None:
+        """Fetch from *sources* from now on (the settings changed)."""
+        self._sources = {s.name: s for s in sources}
+
     def fetch(self, source: str, role: str) -> Outcome:
         """Network I/O for one part; never raises (a provider bug becomes a SourceError)."""
-        built = self._sources[source]
+        return self.fetch_from(self._sources[source], role)
+
+    def fetch_from(self, built: BuiltSource, role: str) -> Outcome:
+        """`fetch` from this very source (a poll job holds on to the one it started with)."""
+        source = built.name
         try:
             if role == ROTATION:
                 return self._rotation(built)

@@ -65,6 +65,42 @@ class Poller:
         self._fetcher = Fetcher(sources, wiring.clock, self._wants_me)
         self._jobs = PollJobs(wiring.scheduler, sources, poll, self._poll_job)
 
+    def replace_sources(
+        self, sources: Sequence[BuiltSource], poll: PollSettings, me_hint: str
+    ) -> tuple[BuiltSource, ...]:
+        """Home thread: poll *sources* from now on; returns the sources let go of.
+
+        A source passed again as the very same object is kept as it is: its data, its
+        status and its jobs (moved only when its interval changed). Any other is new,
+        or rebuilt from changed settings: its parts start from the saved data, as at
+        start, and are polled now. The sources let go of (removed, or replaced by a
+        rebuilt one) have their jobs removed here; the caller closes them.
+        """
+        names = [s.name for s in sources]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two sources have the same name: {names}")
+        kept = {s.name for s in sources if self._by_name.get(s.name) is s}
+        dropped = tuple(s for s in self._sources if s.name not in kept)
+        added = tuple(s for s in sources if s.name not in kept)
+        for built in dropped:
+            self._jobs.remove(built)
+            self._outages.pop(built.name, None)
+            for role in roles_of(built):
+                self._parts.pop((built.name, role), None)
+        self._sources = tuple(sources)
+        self._by_name = {s.name: s for s in sources}
+        self._me_hint = me_hint
+        for built in added:
+            for role in roles_of(built):
+                self._parts[(built.name, role)] = Part(
+                    built.name, role, SourceStatus(built.name, ok=False)
+                )
+        self._fetcher.set_sources(sources)
+        self._jobs.replace(sources, poll, kept)
+        self._view = None
+        self.load_saved()
+        return dropped
+
     # -- what is known -----------------------------------------------------------------
 
     def _merged(self) -> View:
@@ -83,6 +119,11 @@ class Poller:
             tickets=view.tickets,
             sources=view.sources,
         )
+
+    @property
+    def me_hint(self) -> str:
+        """Who the user is wherever a source names nobody."""
+        return self._me_hint
 
     @property
     def me(self) -> Person | None:
@@ -126,8 +167,18 @@ class Poller:
 
     def _poll_job(self, source: str, role: str) -> None:
         """Worker thread: fetch, then hand the outcome to the home thread."""
-        outcome = self._fetcher.fetch(source, role)
-        self._call_soon(lambda: self._on_fetched(source, role, outcome))
+        built = self._by_name.get(source)
+        if built is None:
+            return  # a one-off poll asked for just before the source was removed
+        outcome = self._fetcher.fetch_from(built, role)
+
+        def deliver() -> None:
+            # The settings may have changed meanwhile: what a removed or rebuilt source
+            # fetched (or failed to, as it was closed) is no news of the current one.
+            if self._by_name.get(source) is built and (source, role) in self._parts:
+                self._on_fetched(source, role, outcome)
+
+        self._call_soon(deliver)
 
     def fetch_all(self, budget: float | None) -> dict[PartId, Outcome]:
         """Fetch every part now (see `Fetcher.fetch_all`)."""

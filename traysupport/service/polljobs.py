@@ -58,25 +58,54 @@ class PollJobs:
         self._sources = {s.name: s for s in sources}
         self._poll = poll
         self._run = run
+        self._started = False
+        """Whether `schedule` ran: the CLI's `poll_once` polls without jobs."""
 
     def schedule(self) -> None:
         """Poll every part now, then on its interval."""
+        self._started = True
         for built in self._sources.values():
-            for role in roles_of(built):
-                seconds = interval(built, role, self._poll)
-                self._scheduler.add_job(
-                    self._run,
-                    "interval",
-                    args=[built.name, role],
-                    seconds=seconds,
-                    jitter=seconds * self._poll.jitter or None,
-                    id=job_id(built.name, role),
-                    # The scheduler runs on the wall clock, whatever clock the rules get.
-                    next_run_time=utc_now(),
-                    max_instances=1,
-                    coalesce=True,
-                    replace_existing=True,
-                )
+            self._add(built)
+
+    def _add(self, built: BuiltSource) -> None:
+        for role in roles_of(built):
+            seconds = interval(built, role, self._poll)
+            self._scheduler.add_job(
+                self._run,
+                "interval",
+                args=[built.name, role],
+                seconds=seconds,
+                jitter=seconds * self._poll.jitter or None,
+                id=job_id(built.name, role),
+                # The scheduler runs on the wall clock, whatever clock the rules get.
+                next_run_time=utc_now(),
+                max_instances=1,
+                coalesce=True,
+                replace_existing=True,
+            )
+
+    def remove(self, built: BuiltSource) -> None:
+        """Remove the jobs of *built* (a fetch running now ends on its own)."""
+        for role in roles_of(built):
+            if self._scheduler.get_job(job_id(built.name, role)) is not None:
+                self._scheduler.remove_job(job_id(built.name, role))
+
+    def replace(self, sources: Sequence[BuiltSource], poll: PollSettings, kept: set[str]) -> None:
+        """Jobs for *sources* from now on: those named in *kept* keep theirs unless
+        *poll* changed their interval; the others get new ones, polled now. Jobs are
+        only made once `schedule` ran (`poll_once` runs without jobs)."""
+        old_poll, self._poll = self._poll, poll
+        self._sources = {s.name: s for s in sources}
+        for built in sources:
+            changed = any(
+                interval(built, role, poll) != interval(built, role, old_poll)
+                for role in roles_of(built)
+            )
+            moved = changed or poll.jitter != old_poll.jitter
+            if self._started and (built.name not in kept or moved):
+                # New or rebuilt: polled now; kept but on a new interval: polled now too,
+                # then on that interval (the simplest way to move an interval job).
+                self._add(built)
 
     def poll_soon(self, source: str, role: str) -> None:
         """Poll one part once, now, on a worker thread (its interval job stays as it is)."""

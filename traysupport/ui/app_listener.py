@@ -72,6 +72,10 @@ class AppListener(QObject):
         """The last state the GUI thread was given."""
         self._to_gui.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
+    def configure(self, *, tz: tzinfo, demo: bool) -> None:
+        """Changed settings: the time zone and whether the demo team runs."""
+        self._tz, self._demo = tz, demo
+
     # -- on the home thread --------------------------------------------------------------
 
     def state_changed(self, state: ServiceState) -> None:

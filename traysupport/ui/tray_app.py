@@ -33,6 +33,7 @@ from traysupport.home_control import HomeControl
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.ui import icons
 from traysupport.ui.app_listener import AppListener, Published
+from traysupport.ui.live_config import LiveConfig, MakeHome, home_maker
 from traysupport.ui.presenter import TrayView
 from traysupport.ui.tray import TrayIcon
 
@@ -94,8 +95,10 @@ class TrayApp(QObject):
         config_path: Path | None = None,
         clock: Callable[[], datetime] = utc_now,
         tray: TrayIcon | None = None,
+        make_home: MakeHome | None = None,
     ) -> None:
-        """*tray* is the icon already shown while starting; without one, one is made."""
+        """*tray* is the icon already shown while starting; without one, one is made.
+        *make_home* makes the engine's home when changed settings need a new one."""
         from traysupport.ui.notify import Notifier  # noqa: PLC0415  # see the module doc
         from traysupport.ui.qtloop import ResumeWatch  # noqa: PLC0415
         from traysupport.ui.queue_window import QueueWindow  # noqa: PLC0415
@@ -121,12 +124,21 @@ class TrayApp(QObject):
         self.handover: HandoverDialog | None = None
         self.settings = SettingsLauncher(
             self._config_path,
-            apply=getattr(self, "apply_config", None),
+            apply=self.apply_config,
             people=lambda: self.control.state().snapshot.people,
             pause=lambda span: control.pause(None if span is None else clock() + span),
             parent=self,
         )
         self.settings.problem.connect(self._problem)
+        self.live = LiveConfig(
+            home=home,
+            engine=engine,
+            listener=listener,
+            control=control,
+            make_home=make_home or home_maker(listener, clock=clock),
+            forced_demo=engine.config.is_demo and not self._user_config.is_demo,
+            parent=self,
+        )
         self.resume = ResumeWatch(self)
         self._rerender = QTimer(self)
         self._rerender.setSingleShot(True)
@@ -152,6 +164,9 @@ class TrayApp(QObject):
         self.tray.tray_unavailable.connect(self._no_tray)
         self.tray.problem.connect(self._problem)
         self.window.setup_requested.connect(self.open_settings)
+        self.live.problem.connect(self._problem)
+        self.live.applied.connect(self._applied)
+        self.live.switched.connect(self._switched)
         self.notifier.action_invoked.connect(self.notification_action)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -160,6 +175,7 @@ class TrayApp(QObject):
         """Show the tray icon, start the service and watch for sleep."""
         self.tray.start()
         self.home.start_service()
+        self.live.watch(self._config_path, self.settings.team_defaults)
         self.resume.start()
         self._sweeper.start(SWEEP_MS)
         log.info("running (%s)", self.engine.config.source_description)
@@ -176,6 +192,7 @@ class TrayApp(QObject):
             return
         self._stopped = True
         self.control.unbind()  # nothing the user does from now on would be recorded
+        self.live.stop()
         self.resume.stop()
         self._rerender.stop()
         self._sweeper.stop()
@@ -195,6 +212,22 @@ class TrayApp(QObject):
         log.info("quitting")
         self.stop()
         self._hooks.quit()
+
+    def apply_config(self, config: Config) -> None:
+        """Run on the user's settings *config* from now on, without a restart (the
+        settings window calls this after Save). Returns at once; what cannot be applied
+        is told, and the settings in force stay (`live_config`)."""
+        self.live.apply(config)
+
+    @Slot(object)
+    def _applied(self, config: Config) -> None:
+        self.listener.configure(tz=config.ui.tz, demo=config.is_demo)
+        self.window.set_demo(config.is_demo)
+        self._render_again()
+
+    @Slot(object, object)
+    def _switched(self, home: ServiceHome, engine: runtime.Engine) -> None:
+        self.home, self.engine = home, engine
 
     # -- the service's reports -----------------------------------------------------------
 
