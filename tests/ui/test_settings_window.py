@@ -313,3 +313,28 @@ def test_ctrl_s_saves_and_escape_closes_without_saving(
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.isVisible()
     assert load_config(config_path, None).me == "sam"
+
+
+def test_an_answer_still_arrives_after_save_rebuilt_the_page(
+    qtbot: QtBot, config_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    server = FaultServer(token=FAULT_TOKEN)
+    server.start()
+    try:
+        server.set("tickets", Fault.hang())
+        config_path.write_text(
+            f'config_version = 2\n[[source]]\nname = "slow"\nprovider = "team-api"\n'
+            f'url = "{server.url}"\n'
+        )
+        memory_keyring.set_password(SECRET_SERVICE, "slow", FAULT_TOKEN)
+        window = _window(qtbot, config_path)
+        first = window.sources
+        first.test_connection()
+        assert server.wait_hits("tickets", 1, timeout=10)
+        window.forms["general"].editor("me").set_raw("sam")
+        assert window.save(), window.banner.text()
+        assert window.sources is not first  # the pages were built again from the file
+    finally:
+        server.stop()
+    qtbot.waitUntil(lambda: window.sources.answer.text().startswith("slow: "), timeout=20_000)
+    assert window.checks.wait(5)

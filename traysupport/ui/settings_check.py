@@ -80,7 +80,10 @@ class ConnectionChecks(QObject):
             answer = CheckAnswer(
                 False, error="The check itself failed.", fix="See the log file for details."
             )
-        self._done.emit(key, answer)
+        try:
+            self._done.emit(key, answer)
+        except RuntimeError:  # the window was closed and deleted: nobody waits for it
+            log.info("the connection check of %s ended after its window closed", key)
 
     def _finish(self, key: str, answer: object) -> None:
         thread = self._threads.pop(key, None)

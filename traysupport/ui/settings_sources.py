@@ -39,15 +39,17 @@ class SourcesPage(QWidget):
         keyring: tuple[bool, str],
         token_kept: Callable[[str], bool],
         check: Check,
+        checks: ConnectionChecks | None = None,
         providers: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """*checks*: where checks run; give the window's, which outlives a rebuilt page."""
         super().__init__(parent)
         self.sources = list(sources)
         self.providers = list(providers)
         """Offered first when adding (the team's providers)."""
         self._keyring, self._token_kept, self._check = keyring, token_kept, check
-        self.checks = ConnectionChecks(self)
+        self.checks = checks if checks is not None else ConnectionChecks(self)
         self.dialog: SourceDialog | None = None
         self.list = QListWidget()
         self.list.setObjectName("sources")

@@ -38,6 +38,7 @@ from traysupport import tokens
 from traysupport.config import Config, ConfigError
 from traysupport.config_schema import SETTINGS, SourceConfig
 from traysupport.core.model import Person
+from traysupport.ui.settings_check import ConnectionChecks
 from traysupport.ui.settings_form import SettingsForm
 from traysupport.ui.settings_model import (
     UNSET,
@@ -120,6 +121,8 @@ class SettingsWindow(QDialog):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tabs = QTabWidget()
+        self.checks = ConnectionChecks(self)
+        """Checks run here: a page rebuilt after Save does not cut off an answer."""
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
         )
@@ -153,6 +156,7 @@ class SettingsWindow(QDialog):
             keyring=(works, why),
             token_kept=tokens.has_token,
             check=self._check,
+            checks=self.checks,
             providers=self._providers,
         )
         rows = {page: [s for s in SETTINGS.values() if page_of(s.key) == page] for page in PAGES}
