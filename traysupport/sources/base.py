@@ -8,6 +8,8 @@ masked from it, whatever a server echoed into it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -40,6 +42,19 @@ class AuthError(SourceError):
 
     def __init__(self, source: str, problem: str, hint: str | None = None) -> None:
         super().__init__(source, problem, hint or type(self).hint.replace("{source}", source))
+
+
+@contextmanager
+def auth_refusal(source: str, said: str, hint: str) -> Iterator[None]:
+    """An `AuthError` from inside is raised again as *source*'s: "<said>: <problem>", *hint*.
+
+    A provider wraps its calls in it so that a 401/403 says how to get a working token
+    for its vendor, not just "check it".
+    """
+    try:
+        yield
+    except AuthError as exc:
+        raise AuthError(source, f"{said}: {exc.problem}", hint) from None
 
 
 class NotFoundError(SourceError):

@@ -23,8 +23,8 @@ Basic auth; Data Center a personal access token as a Bearer (`atlassian.basic_or
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
@@ -33,9 +33,9 @@ from traysupport.core.model import Person, Priority, Ticket
 from traysupport.sources.atlassian import basic_or_bearer
 from traysupport.sources.base import (
     NO_STEPS,
-    AuthError,
     SourceError,
     Steps,
+    auth_refusal,
 )
 from traysupport.sources.http import HttpClient
 from traysupport.sources.jira_sm_shapes import (
@@ -204,14 +204,10 @@ class JiraSmSource:
         with self._auth_hint():
             self._writer.hand_over(ticket_id, to, note, by, steps=steps)
 
-    @contextmanager
-    def _auth_hint(self) -> Iterator[None]:
+    def _auth_hint(self) -> AbstractContextManager[None]:
         """A 401/403 says which token to make, for Cloud or for Data Center."""
-        try:
-            yield
-        except AuthError as exc:
-            hint = CLOUD_HINT if self._deployment.cloud else DC_HINT
-            raise AuthError(self._name, f"Jira refused: {exc.problem}", hint) from None
+        hint = CLOUD_HINT if self._deployment.cloud else DC_HINT
+        return auth_refusal(self._name, "Jira refused", hint)
 
 
 # -- the provider ------------------------------------------------------------------------

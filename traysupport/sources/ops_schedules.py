@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from traysupport.core.model import Person, Role, Shift, require_aware
-from traysupport.sources.base import AuthError, NotFoundError
+from traysupport.sources.base import NotFoundError, auth_refusal
 from traysupport.sources.http import HttpClient
 from traysupport.sources.opsgenie_shapes import (
     NextLink,
@@ -181,14 +181,10 @@ class OpsScheduleSource:
 
         return parse
 
-    @contextmanager
-    def _auth_hint(self) -> Iterator[None]:
+    def _auth_hint(self) -> AbstractContextManager[None]:
         """A 401/403 says how to get a working key for this vendor, not just "check it"."""
-        try:
-            yield
-        except AuthError as exc:
-            problem = f"{self._vendor} refused the credentials: {exc.problem}"
-            raise AuthError(self._name, problem, self._auth_hint_text) from None
+        said = f"{self._vendor} refused the credentials"
+        return auth_refusal(self._name, said, self._auth_hint_text)
 
 
 def _users_in(participants: list[object]) -> list[object]:

@@ -18,14 +18,14 @@ acknowledge, hand over) in `pagerduty_incidents`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 from traysupport.core.model import Person, Shift, Ticket, require_aware
-from traysupport.sources.base import NO_STEPS, AuthError, NotFoundError, RejectedError, Steps
+from traysupport.sources.base import NO_STEPS, NotFoundError, RejectedError, Steps, auth_refusal
 from traysupport.sources.http import HttpClient
 from traysupport.sources.pagerduty_incident_shapes import UrgencyTable, urgency_map
 from traysupport.sources.pagerduty_incidents import IncidentQueue, Scope
@@ -222,14 +222,9 @@ class PagerDutySource:
     def _user_item(self, value: object, path: str) -> Person:
         return parse_user(value, self._name, path)
 
-    @contextmanager
-    def _auth_hint(self, extra: str = "") -> Iterator[None]:
+    def _auth_hint(self, extra: str = "") -> AbstractContextManager[None]:
         """A 401/403 says how to get a PagerDuty key (and, for a write, which kind)."""
-        try:
-            yield
-        except AuthError as exc:
-            problem = f"PagerDuty refused the API key: {exc.problem}"
-            raise AuthError(self._name, problem, AUTH_HINT + extra) from None
+        return auth_refusal(self._name, "PagerDuty refused the API key", AUTH_HINT + extra)
 
 
 @dataclass(frozen=True, slots=True)

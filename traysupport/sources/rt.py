@@ -22,19 +22,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from traysupport.core.model import Person, Ticket
 from traysupport.sources.base import (
     NO_STEPS,
-    AuthError,
     ConflictError,
     NotFoundError,
     RejectedError,
     SourceError,
     Steps,
+    auth_refusal,
 )
 from traysupport.sources.http import HttpClient
 from traysupport.sources.paging import Page, pages, parsed_once
@@ -319,13 +319,9 @@ class RtSource:
         error = ConflictError if conflict(after) else RejectedError
         raise error(self._name, f"RT refused to {what}: {words}")
 
-    @contextmanager
-    def _auth_hint(self) -> Iterator[None]:
+    def _auth_hint(self) -> AbstractContextManager[None]:
         """A 401/403 says how to get an RT auth token and which rights it needs."""
-        try:
-            yield
-        except AuthError as exc:
-            raise AuthError(self._name, f"RT refused the token: {exc.problem}", AUTH_HINT) from None
+        return auth_refusal(self._name, "RT refused the token", AUTH_HINT)
 
     @contextmanager
     def _query_hint(self) -> Iterator[None]:

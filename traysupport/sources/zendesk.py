@@ -12,16 +12,16 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from traysupport.core.model import Person, Priority, Ticket
 from traysupport.sources.base import (
     NO_STEPS,
-    AuthError,
     RateLimitedError,
     SourceError,
     Steps,
+    auth_refusal,
 )
 from traysupport.sources.http import HttpClient
 from traysupport.sources.paging import BodyLink, Cursor, Page, Paging, pages, parsed_once
@@ -214,13 +214,9 @@ class ZendeskSource:
         with self._auth_hint():
             self._writes.hand_over(ticket_id, to, note, by, retrying=steps.retrying)
 
-    @contextmanager
-    def _auth_hint(self) -> Iterator[None]:
+    def _auth_hint(self) -> AbstractContextManager[None]:
         """A 401/403 says how to make a Zendesk API token, not just "check the token"."""
-        try:
-            yield
-        except AuthError as exc:
-            raise AuthError(self._name, f"Zendesk refused: {exc.problem}", AUTH_HINT) from None
+        return auth_refusal(self._name, "Zendesk refused", AUTH_HINT)
 
 
 def _is_ticket(item: dict[object, object]) -> bool:
