@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -12,6 +12,7 @@ from PySide6.QtGui import QHelpEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QListWidgetItem, QToolTip
 from pytestqt.qtbot import QtBot
 
+from tests.clock import FakeClock
 from tests.ui.conftest import (
     ACKED_P3,
     ALEX,
@@ -329,3 +330,22 @@ def test_result_tooltips_show_markup_as_text(
     dialog.submit()
     assert tooltip_shown(dialog, qtbot, BREACHED_P1, _STATUS) == "Failed: <b>refused</b>"
     dialog.close()
+
+
+def test_the_preview_follows_the_clock_while_the_dialog_is_open(
+    qtbot: QtBot, control: FakeControl
+) -> None:
+    """The note says when it was handed over: the time it is sent, not when the dialog opened."""
+    clock = FakeClock(NOW)
+    dialog = HandoverDialog(control, clock=clock, tickets=[OK_P2])
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+    timer = dialog.preview_timer
+    assert timer.isActive() and 0 < timer.remainingTime() <= 60_000
+    clock.now = NOW + timedelta(minutes=7)
+    timer.timeout.emit()  # as the timer does at the next minute
+    assert dialog.preview.text() == handover_note(ME, JONAS, "", NOW + timedelta(minutes=7), UTC)
+    assert "Mon 10:07" in dialog.preview.text()
+    dialog.hide()
+    assert not timer.isActive()  # no ticking for a hidden dialog

@@ -3,9 +3,10 @@
 The recipient defaults to whoever is next on duty when my duty ends
 (`core.handover.plan_handover`); typing filters the team. The preview shows exactly the
 text the ticket tool receives (`core.handover.handover_note`), and that text is what is
-sent. After "Hand over" the dialog stays open and follows each ticket's action through
-the outbox as new states arrive via `set_state`: pending, then done (it left the outbox)
-or failed (with Retry).
+sent; its time moves on with the clock each minute while the dialog shows. After
+"Hand over" the dialog stays open and follows each ticket's action through the outbox
+as new states arrive via `set_state`: pending, then done (it left the outbox) or failed
+(with Retry).
 
 Plain Enter never submits, being too easy to press in a list of tickets: Ctrl+Enter
 does, as does the button; Esc cancels. The ticket list is `handover_tickets`.
@@ -17,8 +18,8 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QHideEvent, QKeyEvent, QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -96,6 +97,10 @@ class HandoverDialog(QDialog):
         self._results: dict[str, str] = {}
         """Ticket key -> what became of its hand over, once submitted."""
         self._to_name = ""
+        self.preview_timer = QTimer(self)
+        """Wakes at each new minute of the clock, so the preview's time is the one sent."""
+        self.preview_timer.setSingleShot(True)
+        self.preview_timer.timeout.connect(self._next_minute)
         now, me, policy = clock(), self._state.me, self._state.settings.sla
         plan = None if me is None else plan_handover(self._state.snapshot, me, now, policy)
         self._next = None if plan is None else plan.recipient
@@ -303,6 +308,15 @@ class HandoverDialog(QDialog):
         self.ok_button.setEnabled(not problem)
         self.preview.setText(self.note_text(self._clock()) or "—")
 
+    def _next_minute(self) -> None:
+        self._update()
+        self._wait_for_next_minute()
+
+    def _wait_for_next_minute(self) -> None:
+        now = self._clock()
+        left = 60 - now.second - now.microsecond / 1e6
+        self.preview_timer.start(max(1, round(left * 1000)))
+
     # -- handing over --------------------------------------------------------------------
 
     def submit(self) -> None:
@@ -389,5 +403,11 @@ class HandoverDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         """No default button, so plain Enter hands nothing over; focus where typing starts."""
         super().showEvent(event)
+        self._wait_for_next_minute()
         self.ok_button.setDefault(False)
         (self.search if self._next is None else self.note).setFocus()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        """A hidden dialog's preview needs no ticking."""
+        self.preview_timer.stop()
+        super().hideEvent(event)
