@@ -338,3 +338,17 @@ def test_an_answer_still_arrives_after_save_rebuilt_the_page(
         server.stop()
     qtbot.waitUntil(lambda: window.sources.answer.text().startswith("slow: "), timeout=20_000)
     assert window.checks.wait(5)
+
+
+def test_a_set_of_choices_is_a_check_box_each_and_saved_as_a_list(
+    qtbot: QtBot, config_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from traysupport.ui.settings_fields import ChoicesField
+
+    window = _window(qtbot, config_path)
+    sound = window.forms["notifications"].editor("alerts.sound")
+    assert isinstance(sound, ChoicesField)
+    assert sound.raw() == ["critical"]  # the default: P1 is audible
+    sound.boxes["critical"].setChecked(False)
+    assert window.save(), window.banner.text()
+    assert load_config(config_path, None).alerts.sound == frozenset()

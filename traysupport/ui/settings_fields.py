@@ -2,12 +2,12 @@
 
 `editor_for` picks the widget for a `Setting`'s kind: a line edit for text, URLs, times
 of day and lists (read with the kind's own syntax), a combo box for choices and time
-zones, a check box for flags, a spin box with the kind's bounds for numbers and
-durations, a small table for text tables, check boxes for roles. A kind this module
-does not know (a provider's own) gets a line edit: its text as is when the setting
-holds text, else a TOML value. Each editor gives back the TOML value the user entered
-(`raw`), which the kind's `parse` then accepts or refuses with the loader's words: an
-editor never decides what is valid.
+zones, a check box for a flag and one per choice for a set of choices or roles, a spin
+box with the kind's bounds for numbers and durations, a small table for text tables.
+A kind this module does not know (a provider's own) gets a line edit: its text as is
+when the setting holds text, else a TOML value. Each editor gives back the TOML value
+the user entered (`raw`), which the kind's `parse` then accepts or refuses with the
+loader's words: an editor never decides what is valid.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -44,6 +45,7 @@ from traysupport.sources.setting_times import (
 )
 from traysupport.sources.settings import (
     Choice,
+    ChoiceSet,
     Flag,
     Kind,
     Number,
@@ -260,6 +262,29 @@ class RolesField(FieldEditor):
             box.setChecked(role in chosen or not chosen)
 
 
+class ChoicesField(FieldEditor):
+    """A check box per choice, any number ticked (three to a row)."""
+
+    def __init__(self, choices: Sequence[str]) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.boxes = {choice: QCheckBox(choice.replace("_", " ")) for choice in choices}
+        for index, box in enumerate(self.boxes.values()):
+            box.toggled.connect(self.edited)
+            grid.addWidget(box, index // 3, index % 3)
+        if self.boxes:
+            self.setFocusProxy(next(iter(self.boxes.values())))
+
+    def raw(self) -> object:
+        return [choice for choice, box in self.boxes.items() if box.isChecked()]
+
+    def set_raw(self, raw: object) -> None:
+        chosen = raw if isinstance(raw, list) else []
+        for choice, box in self.boxes.items():
+            box.setChecked(choice in chosen)
+
+
 class TableField(FieldEditor):
     """A two-column table of text = text, with Add and Remove."""
 
@@ -349,6 +374,8 @@ def editor_for(
         return CheckField()
     if isinstance(kind, Choice):
         return ComboField([(c, c) for c in kind.choices])
+    if isinstance(kind, ChoiceSet):
+        return ChoicesField(kind.choices)
     if isinstance(kind, TimeZone):
         return ComboField(_zones(), editable=True)
     if isinstance(kind, Roles):
