@@ -29,7 +29,7 @@ from typing import Self
 from tests import faultdata
 from tests.faultdata import Json
 from tests.faultmodes import BASE_PATH, ENDPOINTS, MIB, Fault, Mode, Write
-from tests.faultwire import JOIN_SECONDS, FaultHttpd, error_json
+from tests.faultwire import FaultHttpd, error_json, stop_serving
 
 __all__ = ["BASE_PATH", "ENDPOINTS", "MIB", "Fault", "FaultServer", "Mode", "Write"]
 
@@ -94,12 +94,7 @@ class FaultServer:
         httpd, serving = self._httpd, self._serving
         if httpd is None:
             return
-        self.stopping.set()
-        httpd.shutdown()
-        if serving is not None:
-            serving.join(JOIN_SECONDS)
-        httpd.server_close()
-        left = httpd.end_handlers()
+        left = stop_serving(httpd, serving, self.stopping)
         self._httpd = self._serving = None
         if left:
             raise RuntimeError(f"fault server handlers still running after stop: {left}")

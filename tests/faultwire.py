@@ -17,7 +17,7 @@ import random
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -86,7 +86,55 @@ class FaultHttpd(ThreadingHTTPServer):
         return [t.name for t in threads if t.is_alive()]
 
 
-class _Handler(BaseHTTPRequestHandler):
+def stop_serving(
+    httpd: FaultHttpd, serving: threading.Thread | None, stopping: threading.Event
+) -> list[str]:
+    """End every handler (hung ones included), close every socket, join the serving thread.
+
+    *stopping* is set first, so hangs and drips end; the names of handlers still alive.
+    """
+    stopping.set()
+    httpd.shutdown()
+    if serving is not None:
+        serving.join(JOIN_SECONDS)
+    httpd.server_close()
+    return httpd.end_handlers()
+
+
+class WireHandler(BaseHTTPRequestHandler):
+    """Writing an answer's head and body (the fault servers' handlers share it)."""
+
+    def _head(
+        self,
+        status: int,
+        content_type: str,
+        length: int | None,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Status and headers; no length means the body runs until the connection closes."""
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        if length is None:
+            self.send_header("Connection", "close")
+        else:
+            self.send_header("Content-Length", str(length))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self._head(status, content_type, len(payload), headers)
+        self.wfile.write(payload)
+
+
+class _Handler(WireHandler):
     """One connection; each request is routed to its endpoint and its fault."""
 
     protocol_version = "HTTP/1.1"
@@ -258,34 +306,6 @@ class _Handler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length", "0")
         size = int(length) if length.isdigit() else 0
         return self.rfile.read(min(size, _MAX_REQUEST_BODY)) if size else b""
-
-    def _head(
-        self,
-        status: int,
-        content_type: str,
-        length: int | None,
-        headers: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        if length is None:
-            self.send_header("Connection", "close")
-        else:
-            self.send_header("Content-Length", str(length))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-
-    def _send(
-        self,
-        status: int,
-        payload: bytes,
-        content_type: str,
-        headers: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        self._head(status, content_type, len(payload), headers)
-        self.wfile.write(payload)
 
     def _send_json(
         self, status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()

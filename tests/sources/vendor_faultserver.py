@@ -24,12 +24,12 @@ import struct
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from tests.faultmodes import Fault, Mode
-from tests.faultwire import JOIN_SECONDS, FaultHttpd
+from tests.faultwire import FaultHttpd, WireHandler, stop_serving
 
 PORTAL = b"<!doctype html><html><body><h1>Wi-Fi login</h1><form method=post></form></body></html>"
 HOSTILE_NAME = "Eve\x1b[31m\u202eEvil\u0000 Person"
@@ -75,12 +75,7 @@ class VendorFaultServer:
         httpd, serving = self._httpd, self._serving
         if httpd is None:
             return
-        self.stopping.set()
-        httpd.shutdown()
-        if serving is not None:
-            serving.join(JOIN_SECONDS)
-        httpd.server_close()
-        left = httpd.end_handlers()
+        left = stop_serving(httpd, serving, self.stopping)
         self._httpd = self._serving = None
         if left:
             raise RuntimeError(f"{self.NAME} fault server handlers still running: {left}")
@@ -136,7 +131,7 @@ class VendorHttpd(FaultHttpd):
         self._sockets = set()
 
 
-class VendorHandler(BaseHTTPRequestHandler):
+class VendorHandler(WireHandler):
     """One request: `_route` (the vendor's) answers soundly or hands a fault to `_misbehave`.
 
     The class attributes and `_`-hooks below hold the vendor's shapes for each mode.
@@ -153,7 +148,7 @@ class VendorHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802  (http.server names it)
         try:
             self._route()
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
@@ -252,24 +247,6 @@ class VendorHandler(BaseHTTPRequestHandler):
         else:  # REPLY
             content_type = dict(fault.headers).get("Content-Type", self.REPLY_TYPE)
             self._send(fault.status, self._reply_body(fault), content_type)
-
-    def _head(
-        self, status: int, content_type: str, length: int | None, headers: Headers = ()
-    ) -> None:
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        if length is None:
-            self.send_header("Connection", "close")
-        else:
-            self.send_header("Content-Length", str(length))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-
-    def _send(self, status: int, body: bytes, content_type: str, headers: Headers = ()) -> None:
-        self._head(status, content_type, len(body), headers)
-        self.wfile.write(body)
 
     def _json(self, status: int, body: object, headers: Headers = ()) -> None:
         self._send(status, json.dumps(body).encode(), "application/json", headers)
