@@ -80,9 +80,10 @@ class ConfigWatch(QObject):
         return self._watcher.files() + self._watcher.directories()
 
     def _rewatch(self) -> None:
-        """Watch each file that exists and each file's folder (again, after a rename)."""
+        """Watch each file that exists and each file's folder (again, after a rename);
+        for a folder not made yet (a first start), its nearest folder that exists."""
         wanted = {str(f) for f in self._files if f.is_file()}
-        wanted |= {str(f.parent) for f in self._files if f.parent.is_dir()}
+        wanted |= {str(_existing(f.parent)) for f in self._files}
         missing = sorted(wanted - set(self.watched))
         if missing:
             self._watcher.addPaths(missing)
@@ -123,3 +124,10 @@ class ConfigWatch(QObject):
             except OSError:
                 found.append(None)
         return tuple(found)
+
+
+def _existing(folder: Path) -> Path:
+    """*folder*, or its nearest ancestor that exists."""
+    while not folder.is_dir() and folder.parent != folder:
+        folder = folder.parent
+    return folder
