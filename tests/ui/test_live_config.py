@@ -200,3 +200,21 @@ def test_settings_that_cannot_be_built_leave_the_demo_running(qtbot: QtBot) -> N
 
         assert run.app.home is demo_home and demo_home.thread.is_alive()
         assert run.app.engine.config.is_demo
+
+
+def test_which_alerts_sound_is_applied_live(
+    qtbot: QtBot, teams: tuple[DemoServer, DemoServer]
+) -> None:
+    alpha, _beta = teams
+    path = paths.config_file()
+    write_atomically(path, team_file(("alpha", alpha.url)))
+    with running(load_config(path)) as run:
+        assert run.app.notifier._sounds == frozenset({"critical"})
+
+        edit = team_file(("alpha", alpha.url)).replace(
+            "config_version = 2\n", 'config_version = 2\n[alerts]\nsound = ["new_ticket"]\n'
+        )
+        write_atomically(path, edit)
+        qtbot.waitUntil(lambda: len(run.applied) == 1, timeout=TIMEOUT_MS)
+
+        assert run.app.notifier._sounds == frozenset({"new_ticket"})

@@ -215,14 +215,14 @@ class TrayApp(QObject):
 
     def apply_config(self, config: Config) -> None:
         """Run on the user's settings *config* from now on, without a restart (the
-        settings window calls this after Save). Returns at once; what cannot be applied
-        is told, and the settings in force stay (`live_config`)."""
+        settings window's Save); returns at once, what fails is told (`live_config`)."""
         self.live.apply(config)
 
     @Slot(object)
     def _applied(self, config: Config) -> None:
         self.listener.configure(tz=config.ui.tz, demo=config.is_demo)
         self.window.set_demo(config.is_demo)
+        self.notifier.set_sounds(config.alerts.sound)
         self._render_again()
 
     @Slot(object, object)
