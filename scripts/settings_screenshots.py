@@ -101,6 +101,7 @@ def main(out: Path) -> None:
         settle()
         save(dialog, out / "settings-source-dialog.png")
         dialog.reject()
+        window.resize(760, 980)  # room for most of a page of settings
         for page in ("notifications", "general"):
             window.show_page(page)
             settle()

@@ -22,14 +22,14 @@ from traysupport.sources.settings import InvalidValueError, Setting, toml_text
 from traysupport.ui.settings_fields import FieldEditor, editor_for
 
 _UNITS = ("minutes", "seconds")
-_WORDS = {"sla": "SLA", "url": "URL", "me": "Me", "ui": "Display"}
+_WORDS = {"sla": "SLA", "url": "URL", "ui": "Display"}
 
 
 def label_text(row: Setting) -> str:
     """A label for *row* from its TOML key: "duty_soon_minutes" → "Duty soon (minutes)"."""
     words = row.name.split("_")
     unit = f" ({words.pop()})" if len(words) > 1 and words[-1] in _UNITS else ""
-    text = " ".join(_WORDS.get(w, w) for w in words)
+    text = " ".join(_WORDS.get(w, w.upper() if re.fullmatch(r"p\d", w) else w) for w in words)
     return text[:1].upper() + text[1:] + unit
 
 

@@ -160,6 +160,8 @@ class SettingsWindow(QDialog):
             providers=self._providers,
         )
         rows = {page: [s for s in SETTINGS.values() if page_of(s.key) == page] for page in PAGES}
+        # Alerts first: what to be told of and when comes before the SLA targets.
+        rows["notifications"].sort(key=lambda s: NOTIFICATION_SECTIONS.index(s.section))
         self.forms = {
             page: SettingsForm(
                 rows[page],
