@@ -20,8 +20,15 @@ from tests.clock import FakeClock
 from tests.ui.conftest import BREACHED_P1, FAILED_P3, NOW, FakeControl, team_state
 from traysupport.ui.queue_window import QueueWindow
 
-ROW = ("Acknowledge", "Hand over…", "Open", "Snooze 30 min", "Retry", "Dismiss")
-"""The queue's action buttons, as labelled."""
+ROW = (
+    "Acknowledge (Enter)",
+    "Hand over… (Ctrl+H)",
+    "Open (Ctrl+O)",
+    "Snooze 30 min (S)",
+    "Retry (Ctrl+R)",
+    "Dismiss (Ctrl+D)",
+)
+"""The queue's action buttons, as labelled: each shows its key."""
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 QUEUE_KEYS = (

@@ -50,6 +50,7 @@ from traysupport.ui.handover_tickets import (
 )
 from traysupport.ui.ports import SupportControl
 from traysupport.ui.presenter import ALWAYS_ON_CALL, open_duty_text
+from traysupport.ui.shortcuts import shortcut, tip
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +139,10 @@ class HandoverDialog(QDialog):
         self.note.setFixedHeight(self.note.fontMetrics().lineSpacing() * 4 + 14)
         self.note.textChanged.connect(self._update)
         for section, widget in (
-            ("&To", self.search),
+            (shortcut("to").label, self.search),
             (None, self.people),
-            ("Tic&kets", self.tickets),
-            ("&Note", self.note),
+            (shortcut("tickets").label, self.tickets),
+            (shortcut("note").label, self.note),
         ):
             if section is not None:
                 title = _label(section, bold=True)
@@ -150,7 +151,7 @@ class HandoverDialog(QDialog):
             layout.addWidget(widget, 1 if widget is self.tickets else 0)
         layout.addWidget(self._build_preview())
         layout.addWidget(self._build_buttons())
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+        for keys in shortcut("hand-over-now").keys:
             QShortcut(QKeySequence(keys), self, self.submit)
         self.resize(560, 560)
 
@@ -174,7 +175,7 @@ class HandoverDialog(QDialog):
         role = QDialogButtonBox.ButtonRole
         self.buttons = QDialogButtonBox(self)
         self.ok_button = self.buttons.addButton("Hand over", role.AcceptRole)
-        self.ok_button.setToolTip("Hand the checked tickets over (Ctrl+Enter)")
+        self.ok_button.setToolTip(tip(shortcut("hand-over-now")))
         self.retry_button = self.buttons.addButton("Retry failed", role.ActionRole)
         self.retry_button.hide()
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)

@@ -1,5 +1,8 @@
 """The queue window's action bar: its actions, their keys and buttons, and when each applies.
 
+Each action is a row of `shortcuts.SHORTCUTS` (text, keys, tooltip); its button shows the
+key ("Hand over… (Ctrl+H)") rather than hiding it in a tooltip.
+
 An action is enabled only when it would do something to the selection: acknowledge
 needs a ticket that is neither acknowledged nor already waiting in the outbox, retry and
 dismiss a selected failed action, open a ticket with a web link. Retry and Dismiss show
@@ -22,6 +25,7 @@ from traysupport.core.model import Ticket
 from traysupport.service import ActionError, ServiceState
 from traysupport.store import OutboxEntry, OutboxState
 from traysupport.ui.queue_model import QueueFilter, QueueModel
+from traysupport.ui.shortcuts import button_text, shortcut, tip
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +51,16 @@ class ActionBar:
         refresh: Slot,
     ) -> None:
         self._window = window
-        self.acknowledge = self._action(
-            "Acknowledge", acknowledge, (), "Acknowledge the selected tickets (Enter)"
-        )
-        self.handover = self._action(
-            "Hand over…", hand_over, ("Ctrl+H",), "Hand the tickets over (Ctrl+H)"
-        )
-        self.open = self._action(
-            "Open", open_, ("Ctrl+O",), "Open the tickets in the browser (Ctrl+O)"
-        )
-        self.snooze = self._action(
-            "Snooze 30 min", snooze, ("S",), "Silence their alerts for 30 min (S)"
-        )
-        self.retry = self._action(
-            "Retry", retry, ("Ctrl+R",), "Send the failed actions again (Ctrl+R)"
-        )
-        self.dismiss = self._action(
-            "Dismiss",
-            dismiss,
-            ("Ctrl+D",),
-            "Drop the failed actions: they will not be sent (Ctrl+D)",
-        )
-        self.hide = self._action("Hide", window.hide, ("Esc",), "Hide the window (Esc)")
-        self.refresh = self._action("Refresh", refresh, ("F5",), "Ask every source now (F5)")
+        # Enter acknowledges in the table itself (`QueueTable`): as a window-wide key it
+        # would also take Enter from the buttons.
+        self.acknowledge = self._action("acknowledge", acknowledge, bound=False)
+        self.handover = self._action("handover", hand_over)
+        self.open = self._action("open", open_)
+        self.snooze = self._action("snooze", snooze)
+        self.retry = self._action("retry", retry)
+        self.dismiss = self._action("dismiss", dismiss)
+        self.hide = self._action("hide", window.hide)
+        self.refresh = self._action("refresh", refresh)
         self.layout = QHBoxLayout()
         for action in (self.acknowledge, self.handover, self.open, self.snooze):
             self.layout.addWidget(_button(action, window))
@@ -88,10 +79,15 @@ class ActionBar:
         )
         """The actions on the queue's selection (Hide and Refresh are the window's own)."""
 
-    def _action(self, text: str, slot: Slot, keys: Iterable[str], tip: str) -> QAction:
-        action = QAction(text, self._window)  # parented: PySide6 collects parentless actions
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setToolTip(tip)
+    def _action(self, name: str, slot: Slot, bound: bool = True) -> QAction:
+        """The action of the `shortcuts` row *name*, its key bound on the window if *bound*."""
+        row = shortcut(name)
+        action = QAction(row.label, self._window)  # parented: PySide6 collects parentless ones
+        action.setObjectName(name)
+        if bound:
+            action.setShortcuts([QKeySequence(k) for k in row.keys])
+        action.setToolTip(tip(row))
+        action.setIconText(button_text(row))
         action.triggered.connect(slot)
         self._window.addAction(action)
         return action
@@ -133,7 +129,7 @@ class ActionBar:
 
 def _button(action: QAction, parent: QWidget) -> QPushButton:
     """A push button that mirrors *action* (QPushButton cannot take an action itself)."""
-    button = QPushButton(action.text(), parent)
+    button = QPushButton(action.iconText(), parent)  # "Open (Ctrl+O)": the key in sight
     button.setToolTip(action.toolTip())
     button.setAutoDefault(False)
     button.clicked.connect(action.trigger)

@@ -23,6 +23,7 @@ from traysupport.core.model import ActionKind
 from traysupport.service import ServiceState
 from traysupport.store import OutboxEntry, OutboxState
 from traysupport.ui.queue_header import banner_frame, plain_label
+from traysupport.ui.shortcuts import key_text, shortcut
 from traysupport.ui.source_health import NAME_SHOWN, shown
 
 MAX_SHOWN = 5
@@ -31,8 +32,8 @@ KEY_SHOWN = 40
 """Characters of a ticket's key shown."""
 REASON_SHOWN = 200
 """Characters of the reason shown (the removed-source one is about 100 with its name)."""
-DISMISS_TEXT = "&Dismiss"
-DISMISS_TIP = "Drop this action: it will not be sent (Alt+D)"
+DISMISS_TEXT = shortcut("dismiss-unlisted").label
+DISMISS_TIP = f"Drop this action: it will not be sent ({key_text(shortcut('dismiss-unlisted'))})"
 
 VERBS = {
     ActionKind.ACKNOWLEDGE: "acknowledge",

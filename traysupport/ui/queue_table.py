@@ -24,6 +24,7 @@ from traysupport.service import ServiceState
 from traysupport.ui.queue_cells import PlainTextDelegate, PriorityChipDelegate
 from traysupport.ui.queue_header import plain_label
 from traysupport.ui.queue_model import Column, QueueFilter, QueueModel
+from traysupport.ui.shortcuts import shortcut, tip
 from traysupport.ui.source_health import shown
 
 _COLUMN_WIDTHS = {
@@ -65,11 +66,12 @@ def empty_text(state: ServiceState, which: QueueFilter) -> str:
     return f"{NOTHING_LOADED}\nWaiting for the first answer from {names}…"
 
 
-FILTER_TIPS = {
-    QueueFilter.MINE: "Show the tickets assigned to you (Alt+M)",
-    QueueFilter.UNASSIGNED: "Show the tickets nobody has taken (Alt+U)",
-    QueueFilter.ALL: "Show every open ticket (Alt+A)",
+_FILTER_ROWS = {
+    QueueFilter.MINE: shortcut("filter-mine"),
+    QueueFilter.UNASSIGNED: shortcut("filter-unassigned"),
+    QueueFilter.ALL: shortcut("filter-all"),
 }
+FILTER_TIPS = {which: tip(row) for which, row in _FILTER_ROWS.items()}
 # A segmented control in the palette's own colours, so it follows light and dark themes.
 _SEGMENTED_STYLE = """
 #filters QPushButton {
@@ -88,11 +90,8 @@ _SEGMENTED_STYLE = """
 #filters QPushButton#filter-mine:checked { border-left-color: palette(highlight); }
 #filters QPushButton#filter-all { border-top-right-radius: 4px; border-bottom-right-radius: 4px; }
 """
-FILTER_LABELS = {
-    QueueFilter.MINE: "&Mine",
-    QueueFilter.UNASSIGNED: "&Unassigned",
-    QueueFilter.ALL: "&All",
-}
+FILTER_LABELS = {which: row.label for which, row in _FILTER_ROWS.items()}
+"""The filter buttons' texts, their mnemonics (Alt+M, Alt+U, Alt+A) from `shortcuts`."""
 
 
 class QueueTable(QTableView):

@@ -20,13 +20,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QAction,
     QCloseEvent,
     QDesktopServices,
     QGuiApplication,
     QHideEvent,
+    QKeySequence,
     QShowEvent,
 )
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QMenuBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from traysupport import paths
 from traysupport.core.model import Ticket
@@ -61,6 +70,8 @@ from traysupport.ui.queue_table import (
     selected_rows,
 )
 from traysupport.ui.schedule_view import schedule_tabs
+from traysupport.ui.shortcuts import shortcut
+from traysupport.ui.shortcuts_page import ShortcutsPage
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -157,6 +168,30 @@ class QueueWindow(QWidget):
             lambda i: bar.show_for_queue(self.tabs.widget(i) is not self.schedule)
         )
         root.addWidget(self.tabs, 1)
+        root.setMenuBar(self._build_help_menu())
+
+    def _build_help_menu(self) -> QMenuBar:
+        """Help ▸ Keyboard shortcuts (F1): the page listing every key of `shortcuts`."""
+        bar = QMenuBar(self)
+        help_menu = bar.addMenu(shortcut("help").label)
+        help_menu.setObjectName("help-menu")
+        row = shortcut("shortcuts")
+        self.shortcuts_action = QAction(row.label, self)
+        self.shortcuts_action.setObjectName("shortcuts")
+        self.shortcuts_action.setShortcuts([QKeySequence(k) for k in row.keys])
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.addAction(self.shortcuts_action)  # F1 works with the menu closed
+        help_menu.addAction(self.shortcuts_action)
+        self.shortcuts_page: ShortcutsPage | None = None
+        return bar
+
+    def show_shortcuts(self) -> None:
+        """Show the Keyboard shortcuts page (one, brought forward if open)."""
+        if self.shortcuts_page is None:
+            self.shortcuts_page = ShortcutsPage(self)
+        self.shortcuts_page.show()
+        self.shortcuts_page.raise_()
+        self.shortcuts_page.activateWindow()
 
     def _queue_page(self) -> QWidget:
         """The Queue tab: the filters over the table, the notice line and the action row."""
