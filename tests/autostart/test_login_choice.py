@@ -156,3 +156,16 @@ def test_the_module_functions_raise_what_the_backend_says(home: Path) -> None:
     (home / "config" / "autostart").write_text("a file where the folder should be")
     with pytest.raises(AutostartError, match="Could not write"):
         autostart.enable()
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_a_choice_made_before_any_start_is_not_undone(
+    home: Path, login: RememberedAutostart, setting: bool
+) -> None:
+    """Ticked (or unticked) in the tray before the setting was ever applied: the next
+    start takes the setting as it is, and keeps the user's choice."""
+    login.set_enabled(not setting)
+    assert apply_setting(setting, login) == "kept"
+    assert entry(home).exists() is (not setting)
+    assert apply_setting(setting, login) == "kept"
+    assert entry(home).exists() is (not setting)

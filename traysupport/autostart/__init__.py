@@ -81,8 +81,7 @@ class RememberedAutostart:
         """The user's choice, made in the app: applied, and remembered as ours."""
         self.backend.set_enabled(enabled)
         record = self.memory.load()
-        # No record yet: the setting's default (on) is what a first start would apply.
-        setting = record.setting if record is not None else True
+        setting = record.setting if record is not None else None
         self.memory.save(Record(setting=setting, created=enabled))
 
     def removed_by_hand(self) -> bool:
@@ -119,6 +118,10 @@ def apply_setting(wanted: bool, login: RememberedAutostart) -> Outcome:
     if not login.is_supported():
         return "unsupported"
     record = login.memory.load()
+    if record is not None and record.setting is None:
+        # The user chose in the app before any start applied the setting: theirs stands.
+        login.memory.save(Record(setting=wanted, created=record.created))
+        return "kept"
     if record is not None and record.setting == wanted:
         if login.removed_by_hand():
             log.info(

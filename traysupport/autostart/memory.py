@@ -1,7 +1,8 @@
 """What the app did about start at login, so that a user's own change is never undone.
 
-One small JSON file in the data folder: ``{"setting": bool, "created": bool}`` —
-the ``start_at_login`` value last applied, and whether the entry exists because of
+One small JSON file in the data folder: ``{"setting": bool | null, "created": bool}``
+— the ``start_at_login`` value last applied (null: none yet, the user chose first in
+the app), and whether the entry exists because of
 us (the setting, or the switch in the tray or the settings window). A missing or
 unreadable file is "nothing done yet".
 """
@@ -25,8 +26,8 @@ MEMORY_FILE_NAME = "autostart.json"
 class Record:
     """What was done last."""
 
-    setting: bool
-    """The start_at_login value last applied."""
+    setting: bool | None
+    """The start_at_login value last applied (None: none yet)."""
     created: bool
     """True while the entry exists because we wrote it."""
 
@@ -46,7 +47,10 @@ class Memory:
         """The record, or None when nothing was recorded (or it cannot be read)."""
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return Record(setting=bool(raw["setting"]), created=bool(raw["created"]))
+            setting = raw["setting"]
+            return Record(
+                setting=None if setting is None else bool(setting), created=bool(raw["created"])
+            )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:

@@ -47,9 +47,9 @@ class Registry(Protocol):
         """(value, type) of a value (FileNotFoundError when missing)."""
         ...
 
-    def SetValueEx(
+    def SetValueEx(  # noqa: N802
         self, key: Any, value_name: str | None, reserved: int, type: int, value: Any
-    ) -> None:  # noqa: N802, E501
+    ) -> None:
         """Write a value."""
         ...
 
