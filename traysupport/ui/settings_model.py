@@ -10,7 +10,6 @@ keyring (`traysupport.tokens`), so the app that applies the new settings finds t
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -247,8 +246,3 @@ def _save_source(edit: Any, draft: SourceDraft) -> None:
         edit.set_source(draft.name, written)
     for key in removed:
         edit.unset_source_key(draft.name, key)
-
-
-def with_sources(config: Config, sources: Sequence[SourceConfig]) -> Config:
-    """*config* with *sources* (for a check of sources not saved yet)."""
-    return dataclasses.replace(config, sources=tuple(sources))
