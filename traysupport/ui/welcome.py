@@ -43,6 +43,11 @@ class WelcomeDialog(QDialog):
     def __init__(self, team_sources: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to traysupport")
+        heading = QLabel("Welcome to traysupport")
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        heading.setFont(font)
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
@@ -62,8 +67,10 @@ class WelcomeDialog(QDialog):
         buttons.addWidget(self.demo)
         buttons.addWidget(self.set_up)
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addWidget(intro)
         layout.addWidget(self.team)
+        layout.addStretch()
         layout.addLayout(buttons)
         self.resize(480, 220)
 
