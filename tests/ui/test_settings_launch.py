@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from tests.keyrings import MemoryKeyring
 from tests.ui.conftest import PRIYA, TEAM
 from traysupport.config import Config, load_config
-from traysupport.ui.settings_launch import SettingsLauncher
+from traysupport.ui.settings_launch import WELCOME_HOLD, SettingsLauncher
 from traysupport.ui.welcome import DEMO, SET_UP
 
 pytestmark = pytest.mark.qt_log_ignore(
@@ -124,3 +124,32 @@ def test_the_general_page_pauses_and_resumes_at_once(qtbot: QtBot, config_path: 
     assert window.banner.text() == "Notifications resumed."
     assert not config_path.exists()
     launcher.close()
+
+
+def test_a_first_start_holds_notifications_until_the_user_has_chosen(
+    qtbot: QtBot, config_path: Path
+) -> None:
+    # The app runs on the made-up team behind the welcome: its reminders must not pop up
+    # before the user chose it, nor while they set up their own team instead.
+    spans: list[timedelta | None] = []
+    launcher = _launcher(qtbot, config_path, pause=spans.append)
+    launcher.welcome_if_new()
+    assert launcher.welcome is not None
+    assert spans == [WELCOME_HOLD]
+    launcher.welcome.demo.click()
+    assert spans == [WELCOME_HOLD, None], "choosing the demo team did not resume"
+
+    other = _launcher(qtbot, config_path.with_name("other.toml"), pause=spans.append)
+    spans.clear()
+    other.welcome_if_new()
+    assert other.welcome is not None
+    other.welcome.set_up.click()
+    qtbot.waitUntil(lambda: other.welcome is None, timeout=1000)
+    assert spans == [WELCOME_HOLD], "resumed while the user was still setting up"
+    window = other.window
+    assert window is not None
+    if window.sources.dialog is not None:
+        window.sources.dialog.reject()
+    window.reject()
+    qtbot.waitUntil(lambda: other.window is None, timeout=1000)
+    assert spans == [WELCOME_HOLD, None]

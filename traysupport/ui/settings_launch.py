@@ -23,6 +23,9 @@ from traysupport.ui.welcome import DEMO, WelcomeDialog
 
 log = logging.getLogger(__name__)
 
+WELCOME_HOLD = timedelta(hours=1)
+"""How long a first start holds notifications at most while the user chooses."""
+
 
 class SettingsLauncher(QObject):
     """The settings window and the welcome of the app using *config_path*.
@@ -51,6 +54,8 @@ class SettingsLauncher(QObject):
         self._team, self._pause = team_defaults, pause
         self.window: SettingsWindow | None = None
         self.welcome: WelcomeDialog | None = None
+        self._holding = False
+        """Notifications are paused while a first start chooses (see `welcome_if_new`)."""
 
     @property
     def team_defaults(self) -> Path | None:
@@ -85,6 +90,13 @@ class SettingsLauncher(QObject):
         if self.window is not None:
             self.window.deleteLater()
         self.window = None
+        self._release()
+
+    def _release(self) -> None:
+        """End the first start's hold on notifications (once the user has chosen)."""
+        if self._holding and self._pause is not None:
+            self._holding = False
+            self._pause(None)
 
     def welcome_if_new(self) -> bool:
         """Show the welcome when there is no settings file yet; True when shown."""
@@ -94,6 +106,11 @@ class SettingsLauncher(QObject):
         self.welcome = WelcomeDialog([s.name for s in files.sources if s.team])
         self.welcome.chosen.connect(self._chosen)
         self.welcome.finished.connect(self._welcome_closed)
+        if self._pause is not None:
+            # The app runs on the made-up team behind the welcome: its reminders and
+            # tickets must not pop up before the user has chosen it.
+            self._pause(WELCOME_HOLD)
+            self._holding = True
         self.welcome.show()
         return True
 
@@ -101,6 +118,7 @@ class SettingsLauncher(QObject):
     def _chosen(self, choice: str) -> None:
         if choice == DEMO:
             self._remember_demo()
+            self._release()
         else:
             self.open("sources", add=True)
 
@@ -118,6 +136,8 @@ class SettingsLauncher(QObject):
         if self.welcome is not None:
             self.welcome.deleteLater()
         self.welcome = None
+        if self.window is None:  # closed without a choice: nothing to wait for
+            self._release()
 
     def close(self) -> None:
         """Close the window and the welcome (the app quits)."""
