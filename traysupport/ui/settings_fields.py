@@ -79,7 +79,13 @@ class FieldEditor(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(widget)
+        self._focus_to(widget)
+
+    def _focus_to(self, widget: QWidget) -> None:
+        """Focus given to this editor goes to *widget*. Its policy is taken too: a label's
+        mnemonic (&Name) focuses its buddy, this editor, only when the buddy takes focus."""
         self.setFocusProxy(widget)
+        self.setFocusPolicy(widget.focusPolicy())
 
 
 class LineField(FieldEditor):
@@ -251,7 +257,7 @@ class RolesField(FieldEditor):
             layout.addWidget(box)
         layout.addStretch()
         if self.boxes:
-            self.setFocusProxy(next(iter(self.boxes.values())))
+            self._focus_to(next(iter(self.boxes.values())))
 
     def raw(self) -> object:
         return [role for role, box in self.boxes.items() if box.isChecked()]
@@ -274,7 +280,7 @@ class ChoicesField(FieldEditor):
             box.toggled.connect(self.edited)
             grid.addWidget(box, index // 3, index % 3)
         if self.boxes:
-            self.setFocusProxy(next(iter(self.boxes.values())))
+            self._focus_to(next(iter(self.boxes.values())))
 
     def raw(self) -> object:
         return [choice for choice, box in self.boxes.items() if box.isChecked()]
@@ -307,7 +313,7 @@ class TableField(FieldEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
-        self.setFocusProxy(self.table)
+        self._focus_to(self.table)
 
     def _add(self) -> None:
         self.table.insertRow(self.table.rowCount())

@@ -59,6 +59,9 @@ PAUSES: tuple[tuple[str, timedelta | None], ...] = (
     ("Pause &4 hours", timedelta(hours=4)),
     ("&Resume", None),
 )
+WINDOW_KEYS = frozenset("ongscp4r")
+"""The mnemonics of the tabs, Save, Close and `PAUSES`: the pages' fields use others (a
+shared key would move among them: Alt+S would focus "&Sound" instead of saving)."""
 
 
 def page_of(key: str) -> str:
@@ -109,7 +112,8 @@ class SettingsWindow(QDialog):
         """*pause* pauses notifications for a span (None: resume) at once, as the tray's
         Pause menu does; without it the General page offers no pause."""
         super().__init__(parent)
-        self.setWindowTitle("traysupport settings")
+        # Qt adds the app's name on screen: "Settings — traysupport", said once.
+        self.setWindowTitle("Settings")
         self.files = files
         self._apply, self._given_check = apply, check
         self._check: Check = check or real_check(files.config)
@@ -168,6 +172,7 @@ class SettingsWindow(QDialog):
                 self.files.values,
                 fixed=self.files.fixed,
                 suggestions={"me": self._people_items()} if page == "general" else None,
+                mnemonics=set(WINDOW_KEYS),
             )
             for page in ("notifications", "general")
         }
