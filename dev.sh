@@ -14,11 +14,12 @@ cd "$(dirname "$0")"
 
 VENV=${TRAYSUPPORT_VENV:-.venv}
 # Qt's xcb/offscreen platforms and the test desktop (Xvfb, a session bus, a tray host
-# and a notification daemon for the end-to-end tests).
+# and a notification daemon for the end-to-end tests; at-spi2-core and systemd's busctl
+# read the windows as a screen reader does).
 APT_PACKAGES=(python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
   libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
-  xvfb dbus dbus-x11 dunst trayer imagemagick x11-utils xdotool)
+  xvfb dbus dbus-x11 dunst trayer imagemagick x11-utils xdotool at-spi2-core systemd)
 
 need_apt() {
   command -v dpkg-query >/dev/null || return 1
