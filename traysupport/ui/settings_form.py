@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from traysupport.sources.section import shown_value
@@ -57,6 +58,30 @@ def problem_text(row: Setting, raw: object, prefix: str = "") -> str:
     except InvalidValueError as exc:
         return f"{prefix}{row.key} = {shown_value(raw)} {exc.problem}; {exc.fix}."
     return ""
+
+
+SECONDARY_MIX = 0.7
+"""How much of the text colour a help line keeps (the rest is the window's): a dark grey
+on a light window, a light grey on a dark one, both well above 4.5:1."""
+
+
+def secondary_text(label: QLabel) -> None:
+    """Draw *label* as secondary text that stays readable. (Drawn disabled it was light
+    grey on light grey, about 1.6:1.)"""
+    palette = label.palette()
+    text = palette.color(QPalette.ColorRole.WindowText)
+    back = palette.color(QPalette.ColorRole.Window)
+
+    def mix(t: float, b: float) -> float:
+        return SECONDARY_MIX * t + (1 - SECONDARY_MIX) * b
+
+    mixed = QColor.fromRgbF(
+        mix(text.redF(), back.redF()),
+        mix(text.greenF(), back.greenF()),
+        mix(text.blueF(), back.blueF()),
+    )
+    palette.setColor(QPalette.ColorRole.WindowText, mixed)
+    label.setPalette(palette)
 
 
 @dataclass(slots=True)
@@ -136,7 +161,7 @@ class SettingsForm(QWidget):
         about = QLabel(f"{setting.help} ({setting.kind.label}; default {default})")
         about.setTextFormat(Qt.TextFormat.PlainText)
         about.setWordWrap(True)
-        about.setEnabled(False)  # drawn as secondary text
+        secondary_text(about)
         problem = QLabel()
         problem.setTextFormat(Qt.TextFormat.PlainText)
         problem.setWordWrap(True)
