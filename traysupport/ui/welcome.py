@@ -42,7 +42,7 @@ class WelcomeDialog(QDialog):
 
     def __init__(self, team_sources: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Welcome to traysupport")
+        self.setWindowTitle("Welcome")  # Qt adds " — traysupport"
         heading = QLabel("Welcome to traysupport")
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
