@@ -56,7 +56,7 @@ desktop = the_desktop.desktop  # the fixture
 
 TOKEN = "e2e-desk-token-4Kp8-never-in-a-file"
 SOURCE = "desk"
-WELCOME_TITLE = "^Welcome to traysupport"
+WELCOME_TITLE = "^Welcome — traysupport"
 SETTINGS_TITLE = "^Settings — traysupport$"
 """Qt adds the app's name to each title; the window's own part does not repeat it."""
 ADD_TITLE = "^Add a source — traysupport$"
