@@ -34,10 +34,10 @@ from traysupport.ui.handover_dialog import (
     _STATUS,
     _TITLE,
     DONE,
-    ITEM_ROLE,
     PENDING,
     HandoverDialog,
 )
+from traysupport.ui.handover_tickets import ITEM_ROLE
 
 # What the offscreen platform says when a dialog is shown; real platforms support it.
 OFFSCREEN = ("This plugin does not support propagateSizeHints",)

@@ -1,7 +1,8 @@
 """The handover dialog: to whom, which tickets, a note, and how each hand over went.
 
 The recipient defaults to whoever is next on duty when my duty ends
-(`core.handover.plan_handover`); typing filters the team. The preview shows exactly the
+(`core.handover.plan_handover`); typing filters the team
+(`handover_people`). The preview shows exactly the
 text the ticket tool receives (`core.handover.handover_note`), and that text is what is
 sent; its time moves on with the clock each minute while the dialog shows. After
 "Hand over" the dialog stays open and follows each ticket's action through the outbox
@@ -27,8 +28,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -37,17 +36,11 @@ from PySide6.QtWidgets import (
 from traysupport.core.duty import Duty, duty
 from traysupport.core.handover import handover_note, plan_handover
 from traysupport.core.model import Person, Ticket
-from traysupport.core.timefmt import format_clock, format_instant, local
+from traysupport.core.timefmt import format_clock
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.store import OutboxState
-from traysupport.ui.handover_tickets import (
-    ITEM_ROLE,
-    KEY,
-    STATUS,
-    TITLE,
-    HandoverTickets,
-    RoomyRows,
-)
+from traysupport.ui.handover_people import TeamPicker
+from traysupport.ui.handover_tickets import KEY, STATUS, TITLE, HandoverTickets
 from traysupport.ui.ports import SupportControl
 from traysupport.ui.presenter import ALWAYS_ON_CALL, open_duty_text
 from traysupport.ui.shortcuts import shortcut, tip
@@ -108,7 +101,7 @@ class HandoverDialog(QDialog):
         mine = () if plan is None else plan.tickets
         status = duty(self._state.snapshot.shifts, me, now)
         self._build(self._heading(end_of_shift, status))
-        self._fill_people(status)
+        self.people.fill(self._state, self._next, status)
         chosen = mine if tickets is None or end_of_shift else tuple(tickets)
         self.tickets.fill(chosen, mine, self._state, now)
         self._update()
@@ -126,9 +119,7 @@ class HandoverDialog(QDialog):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter_people)
         self.search.installEventFilter(self)
-        self.people = QListWidget(self)
-        self.people.setItemDelegate(RoomyRows(self.people))
-        self.people.setFixedHeight(self.fontMetrics().height() * 5 + 16)
+        self.people = TeamPicker(self)
         self.people.currentItemChanged.connect(self._update)
         self.people.itemActivated.connect(self._person_activated)
         self.tickets = HandoverTickets(self)
@@ -198,45 +189,11 @@ class HandoverDialog(QDialog):
             return f"Your shift ends at {format_clock(until, tz)}. Hand over your open tickets:"
         return "Hand tickets over to a teammate"
 
-    def _fill_people(self, status: Duty) -> None:
-        """The team but me: the next on duty first, then by name."""
-        me_id = None if self._state.me is None else self._state.me.id
-        next_id = None if self._next is None else self._next.id
-        on_now = {s.person.id: s.role for s in status.on_now}
-        others = [p for p in self._state.snapshot.people if p.id != me_id]
-        others.sort(key=lambda p: (p.id != next_id, p.name.casefold()))
-        for person in others:
-            note = ""
-            if person.id in on_now:
-                note = f" — on duty now ({on_now[person.id]})"
-            elif person.id == next_id:
-                note = f" — next on duty{self._next_from(person, status.now)}"
-            item = QListWidgetItem(f"{person.name}{note}", self.people)
-            item.setData(ITEM_ROLE, person)
-            item.setToolTip(person.email or person.id)
-        if next_id is not None:
-            self.people.setCurrentRow(0)
-
-    def _next_from(self, person: Person, now: datetime) -> str:
-        """ ", from Mon 17:00" for the person's next shift, or ""."""
-        starts = [
-            s.start for s in self._state.snapshot.shifts if s.person.id == person.id and s.end > now
-        ]
-        if not starts:
-            return ""
-        start, tz = min(starts), self._state.settings.tz
-        same_day = local(start, tz).date() == local(now, tz).date()
-        return f", from {format_clock(start, tz) if same_day else format_instant(start, tz, now)}"
-
     # -- reading -------------------------------------------------------------------------
 
     def recipient(self) -> Person | None:
         """The chosen teammate, if one is chosen and shown."""
-        item = self.people.currentItem()
-        if item is None or item.isHidden() or not item.isSelected():
-            return None
-        person = item.data(ITEM_ROLE)
-        return person if isinstance(person, Person) else None
+        return self.people.chosen()
 
     def checked_tickets(self) -> list[Ticket]:
         """The tickets to hand over, most urgent first."""
@@ -273,20 +230,8 @@ class HandoverDialog(QDialog):
         self.note.setFocus()
 
     def _filter_people(self, text: str) -> None:
-        """Hide teammates who do not match; keep a shown choice, else take the first match."""
-        needle = text.strip().casefold()
-        first = None
-        for item in (self.people.item(i) for i in range(self.people.count())):
-            person = item.data(ITEM_ROLE)
-            item.setHidden(needle not in f"{person.name}\n{person.email}\n{person.id}".casefold())
-            if first is None and not item.isHidden():
-                first = item
-        current = self.people.currentItem()
-        if current is None or current.isHidden() or not current.isSelected():
-            if first is None:
-                self.people.clearSelection()
-            else:
-                self.people.setCurrentItem(first)
+        """Show the teammates who match *text*, then what can be handed over to whom."""
+        self.people.show_matching(text)
         self._update()
 
     def _problem(self, to: Person | None, count: int) -> str:
