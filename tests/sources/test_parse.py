@@ -21,9 +21,9 @@ from traysupport.sources.parse import (
     format_utc,
     keep_valid,
     parse_time,
-    server_message,
     web_url,
 )
+from traysupport.sources.server_messages import server_message
 
 JSON = st.recursive(
     st.none()

@@ -20,7 +20,7 @@ from tests.sources.test_zendesk import BASIC, NOW, STAMP, TOKEN, build, ticket
 from tests.sources.zendesk_faultserver import ZendeskFaultServer
 from traysupport.core.model import Person
 from traysupport.sources.base import ConflictError, RejectedError, UnconfirmedError
-from traysupport.sources.parse import server_message
+from traysupport.sources.server_messages import server_message
 from traysupport.sources.zendesk import ZendeskSource
 
 ADA = Person("901", "Ada Lo", "ada@example.com")

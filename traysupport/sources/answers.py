@@ -27,8 +27,9 @@ from traysupport.sources.base import (
     UnavailableError,
 )
 from traysupport.sources.bodies import Unreadable, decode_json
-from traysupport.sources.parse import clean_text, server_message
+from traysupport.sources.parse import clean_text
 from traysupport.sources.redact import redact
+from traysupport.sources.server_messages import server_message
 from traysupport.sources.urls import host_of
 from traysupport.sources.waits import effective_status
 
