@@ -18,11 +18,11 @@ from traysupport import paths
 from traysupport.store.db import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, NewerSchemaError, StoreError
 from traysupport.store.fired import FiredAlerts
 from traysupport.store.history import TicketHistory, TicketRecord
-from traysupport.store.outbox import (
+from traysupport.store.outbox import Outbox
+from traysupport.store.outbox_entry import (
     LEASE,
     RETRY_BASE,
     RETRY_CAP,
-    Outbox,
     OutboxEntry,
     OutboxState,
     backoff,

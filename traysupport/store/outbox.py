@@ -17,7 +17,8 @@ The source applies an action sent twice only once (its id is the idempotency key
 a resend after a holder died mid-send is safe. `mark_done` records a confirmation
 whoever holds the action; `mark_retry` and `mark_failed` apply only to an action this
 store holds, and are logged and dropped otherwise (its new holder decides). A failed
-send is due again after a doubling `backoff`, up to `RETRY_CAP`.
+send is due again after a doubling `backoff`, up to `RETRY_CAP`; entries, their states,
+the backoff and the lease are in `outbox_entry`.
 """
 
 from __future__ import annotations
@@ -27,83 +28,17 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 
 from traysupport import codec
 from traysupport.core.model import UserAction
 from traysupport.store import holder
 from traysupport.store.db import Database, StoreError, from_us, maybe_from_us, to_us
+from traysupport.store.outbox_entry import LEASE, OutboxEntry, OutboxState, backoff, read_steps
 
 log = logging.getLogger(__name__)
-
-RETRY_BASE = timedelta(seconds=30)
-"""Wait after the first failed send; doubled after each further failure."""
-RETRY_CAP = timedelta(minutes=15)
-"""Longest wait between two sends of the same action."""
-# The longest one send can take with the HTTP client's defaults (sources.http.HttpLimits):
-# (max_retries + 1) attempts x (connect_timeout + max_answer_seconds, the total deadline
-# of one answer) + max_retries waits of at most max_retry_after between them:
-# 4 x (5 + 60) + 3 x 120 = 620 s. The lease is about twice that, for a send that queues
-# behind other jobs on the scheduler and the hand-back to the home thread. A lease that
-# ran out under a live sender would let a second process send the same action; a long
-# one only delays recovery from a holder that cannot be checked (a dead holder on this
-# machine is recovered at once, whatever its lease). tests/test_store.py checks the sum.
-LEASE = timedelta(minutes=20)
-"""How long a claimed action stays with the process that claimed it."""
-
-
-class OutboxState(StrEnum):
-    """Where an action stands on its way to the source."""
-
-    PENDING = "pending"
-    SENDING = "sending"
-    FAILED = "failed"
-    DONE = "done"
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """A recorded action and how sending it has gone so far."""
-
-    action: UserAction
-    state: OutboxState
-    attempts: int
-    """Failed sends so far."""
-    next_attempt_at: datetime
-    last_error: str = ""
-    owner: str = ""
-    """The `Holder` (text form) that claimed it last; empty if none has."""
-    lease_until: datetime | None = None
-    """When that claim runs out, while the action is being sent."""
-    steps: frozenset[str] = frozenset()
-    """The calls of a several-call write that reached the tool already (`mark_step`)."""
-    resumed: bool = False
-    """Claimed from a sender that stopped or ran out of lease: it may have got through."""
-
-    @property
-    def id(self) -> str:
-        """The action id, which is also the idempotency key sent to the source."""
-        return self.action.id
-
-
-def _read_steps(action_id: str, body: str) -> frozenset[str]:
-    """The steps column: a JSON list of names; a damaged one reads as none done."""
-    try:
-        steps = json.loads(body)
-    except ValueError:
-        steps = None
-    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
-        log.error("outbox: the steps of %s cannot be read; sending all of it", action_id)
-        return frozenset()
-    return frozenset(steps)
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait before the next send after *attempts* failures: doubling, capped."""
-    return min(RETRY_CAP, RETRY_BASE * (1 << min(max(attempts - 1, 0), 20)))
 
 
 class Outbox(Database):
@@ -165,7 +100,7 @@ class Outbox(Database):
                     error,
                     owner or "",
                     maybe_from_us(lease_us),
-                    _read_steps(id_, steps),
+                    read_steps(id_, steps),
                 )
             )
         return entries
@@ -321,7 +256,7 @@ class Outbox(Database):
             if db is None:
                 return False
             (body,) = db.execute("SELECT steps FROM outbox WHERE id = ?", (action_id,)).fetchone()
-            steps = _read_steps(action_id, body) | {step}
+            steps = read_steps(action_id, body) | {step}
             db.execute(
                 "UPDATE outbox SET steps = ? WHERE id = ?",
                 (json.dumps(sorted(steps)), action_id),
