@@ -49,16 +49,14 @@ from traysupport.config_schema import (
     Number,
     OptionalDuration,
     Real,
-    SourceCommon,
-    SourceConfig,
     Text,
     TimeZone,
     Url,
     build,
-    demo_source,
     system_zone,
     toml_text,
 )
+from traysupport.config_source_schema import SourceCommon, SourceConfig, demo_source
 from traysupport.sources.teamapi import DemoSettings, TeamApiSettings
 
 

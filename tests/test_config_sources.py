@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from traysupport.config import Config, ConfigError, load_config, load_defaults, render
-from traysupport.config_schema import SourceCommon, SourceConfig, demo_source
+from traysupport.config_source_schema import SourceCommon, SourceConfig, demo_source
 from traysupport.sources import teamapi
 from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.teamapi import DemoSettings, TeamApiSettings

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from traysupport.config import describe
-from traysupport.config_schema import SourceCommon
+from traysupport.config_source_schema import SourceCommon
 from traysupport.sources.registry import BUILT_IN
 from traysupport.sources.section import section_rows
 

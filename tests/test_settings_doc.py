@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traysupport.config_schema import SETTINGS, SourceCommon
+from traysupport.config_schema import SETTINGS
+from traysupport.config_source_schema import SourceCommon
 from traysupport.settings_doc import DOC_PATH, render
 from traysupport.sources.registry import BUILT_IN
 from traysupport.sources.section import section_rows

@@ -35,7 +35,8 @@ from traysupport.config import (
     load_config,
     shown_path,
 )
-from traysupport.config_schema import SETTINGS, SourceCommon
+from traysupport.config_schema import SETTINGS
+from traysupport.config_source_schema import SourceCommon
 from traysupport.sources.registry import PROVIDERS
 from traysupport.sources.section import section_rows, unknown_key
 from traysupport.sources.settings import InvalidValueError, Kind, Setting

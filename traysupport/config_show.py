@@ -25,7 +25,8 @@ from typing import Any
 
 from traysupport import paths
 from traysupport.config import Config, find_team_defaults, load_config
-from traysupport.config_schema import SETTINGS, SourceConfig, flatten
+from traysupport.config_schema import SETTINGS, flatten
+from traysupport.config_source_schema import SourceConfig
 from traysupport.sources.section import section_rows
 from traysupport.sources.settings import toml_text
 from traysupport.tokens import token_origin

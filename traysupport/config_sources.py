@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from traysupport.config_schema import MIN_POLL, SourceCommon, SourceConfig
+from traysupport.config_source_schema import MIN_POLL, SourceCommon, SourceConfig
 from traysupport.sources.local_paths import FolderRelative
 from traysupport.sources.provider import ROLES
 from traysupport.sources.registry import PROVIDERS

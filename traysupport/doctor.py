@@ -12,7 +12,7 @@ from pathlib import Path
 
 from traysupport import runtime
 from traysupport.config import Config, ConfigError, get_secret, load_config, secret_env_names
-from traysupport.config_schema import SourceConfig
+from traysupport.config_source_schema import SourceConfig
 from traysupport.sources import opsgenie
 from traysupport.sources.base import SourceError
 from traysupport.sources.provider import BuiltSource

@@ -19,7 +19,7 @@ from typing import Any
 
 from traysupport import paths
 from traysupport.config import Config, get_secret
-from traysupport.config_schema import SourceConfig, demo_source
+from traysupport.config_source_schema import SourceConfig, demo_source
 from traysupport.core.alerts import AlertSettings, QuietHours
 from traysupport.core.sla import SlaPolicy
 from traysupport.demo import DemoServer

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traysupport.config_schema import SECTIONS, SETTINGS, Config, SourceCommon
+from traysupport.config_schema import SECTIONS, SETTINGS, Config
+from traysupport.config_source_schema import SourceCommon
 from traysupport.sources.registry import BUILT_IN
 from traysupport.sources.section import section_rows
 from traysupport.sources.settings import Setting, toml_text

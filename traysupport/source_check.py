@@ -22,7 +22,7 @@ from typing import Any
 
 from traysupport import runtime
 from traysupport.config import Config, get_secret
-from traysupport.config_schema import SourceConfig
+from traysupport.config_source_schema import SourceConfig
 from traysupport.core.model import Person
 from traysupport.core.rotation import on_duty
 from traysupport.service.model import Clock, utc_now

@@ -19,7 +19,8 @@ from typing import Any
 from traysupport import paths, tokens
 from traysupport.config import Config, ConfigError, find_team_defaults, load_config, load_defaults
 from traysupport.config_edit import open_edit, source_rows
-from traysupport.config_schema import SETTINGS, SourceCommon, SourceConfig, flatten
+from traysupport.config_schema import SETTINGS, flatten
+from traysupport.config_source_schema import SourceCommon, SourceConfig
 from traysupport.config_sources import RawSource, parse_sources
 from traysupport.sources.section import section_rows
 from traysupport.sources.settings import Setting

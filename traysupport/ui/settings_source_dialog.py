@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from traysupport.config_edit import source_rows
-from traysupport.config_schema import SourceConfig
+from traysupport.config_source_schema import SourceConfig
 from traysupport.sources.registry import BUILT_IN, PROVIDERS
 from traysupport.ui.settings_check import CheckAnswer, ConnectionChecks
 from traysupport.ui.settings_fields import LineField

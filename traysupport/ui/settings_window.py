@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
 
 from traysupport import tokens
 from traysupport.config import Config, ConfigError
-from traysupport.config_schema import SETTINGS, SourceConfig
+from traysupport.config_schema import SETTINGS
+from traysupport.config_source_schema import SourceConfig
 from traysupport.core.model import Person
 from traysupport.ui.settings_check import ConnectionChecks
 from traysupport.ui.settings_form import SettingsForm
