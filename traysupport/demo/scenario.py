@@ -6,20 +6,17 @@ sits at a fixed offset in *scenario seconds* and happens at the real instant
 the clock past them. So the state depends only on the seed, the clock's readings and the
 user's own actions, never on how often anyone asks, which makes tests deterministic.
 
-The methods answer in the wire shapes of docs/team-api.md (plus the extra fields
-``acknowledged_by`` and ``notes``) and raise `DemoError` with the status the contract
-gives.
+The methods answer in the wire shapes of docs/team-api.md and raise `DemoError` with
+the status the contract gives (both in `shapes`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import heapq
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -47,9 +44,18 @@ from traysupport.demo.script import (
     UNATTENDED_AFTER,
     YOUR_SHIFT_AT,
 )
-
-JsonObject = dict[str, object]
-"""A JSON object as it goes on the wire."""
+from traysupport.demo.shapes import (
+    DemoError,
+    DemoNote,
+    DemoTicket,
+    JsonObject,
+    decode_cursor,
+    encode_cursor,
+    iso,
+    person_json,
+    shift_json,
+    ticket_json,
+)
 
 MAX_SPEED: Final = 100.0
 """Faster makes a 14-day window tens of thousands of shifts."""
@@ -58,38 +64,6 @@ MAX_SHIFT_WINDOW: Final = timedelta(days=16)
 _FIRST_ID: Final = 1001
 # Closed tickets are kept (for their page, and for 409 rather than 404) up to this many.
 _CLOSED_KEPT: Final = 5000
-
-
-class DemoError(Exception):
-    """A request the demo team refuses, with the HTTP status the contract gives for it."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        self.message = message
-        super().__init__(f"{status}: {message}")
-
-
-@dataclass(slots=True)
-class _Note:
-    by: str
-    at: datetime
-    text: str
-
-
-@dataclass(slots=True)
-class _Ticket:
-    id: str
-    title: str
-    priority: Priority
-    created_offset: float
-    created_at: datetime
-    status: TicketStatus = TicketStatus.NEW
-    assignee_id: str | None = None
-    acknowledged_at: datetime | None = None
-    acknowledged_by: str | None = None
-    sla_due_at: datetime | None = None
-    closed_at: datetime | None = None
-    notes: list[_Note] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,48 +83,11 @@ class _TeammateTurn:
     helper: float
 
 
-def iso(instant: datetime) -> str:
-    """*instant* as ISO 8601 in UTC with a "Z"."""
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _person(person_id: str, what: str) -> Person:
     found = next((p for p in TEAM if p.id == person_id), None)
     if found is None:
         raise DemoError(422, f"{what}: no person {person_id!r} on the demo team")
     return found
-
-
-def _person_json(person: Person) -> JsonObject:
-    return {"id": person.id, "name": person.name, "email": person.email}
-
-
-def _shift_json(shift: Shift) -> JsonObject:
-    return {
-        "person_id": shift.person.id,
-        "start": iso(shift.start),
-        "end": iso(shift.end),
-        "role": str(shift.role),
-        "rotation": shift.rotation,
-        "out_of_hours": shift.out_of_hours,
-    }
-
-
-def encode_cursor(after_id: str) -> str:
-    """The opaque paging cursor for "tickets after *after_id*"."""
-    return base64.urlsafe_b64encode(f"after:{after_id}".encode()).decode("ascii")
-
-
-def decode_cursor(cursor: str) -> int:
-    """The ticket id a cursor points after; DemoError 400 for anything not ours."""
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
-        kind, _, after = text.partition(":")
-        if kind == "after" and after.isdigit():
-            return int(after)
-    except (UnicodeError, binascii.Error, ValueError):
-        pass
-    raise DemoError(400, "unknown cursor; list the tickets again without one")
 
 
 class DemoTeam:
@@ -177,8 +114,8 @@ class DemoTeam:
         self.site_url = "http://127.0.0.1"
         """Where the ticket pages live; the server sets it once it knows its port."""
         self._clock = clock
-        self._open: dict[str, _Ticket] = {}
-        self._closed: dict[str, _Ticket] = {}
+        self._open: dict[str, DemoTicket] = {}
+        self._closed: dict[str, DemoTicket] = {}
         self._next_id = _FIRST_ID
         self._events: list[tuple[float, int, _Arrival | _TeammateTurn]] = []
         self._event_seq = 0
@@ -200,11 +137,11 @@ class DemoTeam:
 
     def me(self) -> JsonObject:
         """GET /me: the demo user."""
-        return _person_json(ME)
+        return person_json(ME)
 
     def people(self) -> JsonObject:
         """GET /people: the whole team."""
-        return {"people": [_person_json(p) for p in TEAM]}
+        return {"people": [person_json(p) for p in TEAM]}
 
     def shifts(self, since: datetime, until: datetime) -> JsonObject:
         """GET /shifts: shifts overlapping [since, until), the window cut to 16 days."""
@@ -221,7 +158,7 @@ class DemoTeam:
             for shift in self._slot_shifts(slot)
             if shift.start < until and shift.end > since
         ]
-        return {"shifts": [_shift_json(s) for s in found]}
+        return {"shifts": [shift_json(s) for s in found]}
 
     def tickets(self, cursor: str | None = None) -> JsonObject:
         """GET /tickets: one page of open tickets in id order, with the next page's cursor."""
@@ -231,7 +168,7 @@ class DemoTeam:
         page = rest[: self.page_size]
         more = len(rest) > self.page_size
         return {
-            "tickets": [self._ticket_json(t) for t in page],
+            "tickets": [ticket_json(t, self.site_url) for t in page],
             "next": encode_cursor(page[-1].id) if more else None,
         }
 
@@ -242,7 +179,7 @@ class DemoTeam:
         if found is None:
             raise DemoError(404, f"no ticket {ticket_id}")
         closed = None if found.closed_at is None else iso(found.closed_at)
-        return {**self._ticket_json(found), "closed_at": closed}
+        return {**ticket_json(found, self.site_url), "closed_at": closed}
 
     def acknowledge(self, ticket_id: str, by: str = ME.id) -> JsonObject:
         """POST /tickets/{id}/acknowledge; acknowledging twice changes nothing more."""
@@ -250,7 +187,7 @@ class DemoTeam:
         ticket = self._open_ticket(ticket_id)
         person = _person(by, "by")
         self._acknowledge(ticket, person.id, now)
-        return self._ticket_json(ticket)
+        return ticket_json(ticket, self.site_url)
 
     def hand_over(self, ticket_id: str, to: str, note: str = "", by: str = ME.id) -> JsonObject:
         """POST /tickets/{id}/handover: reassign to *to* and keep *note* on the ticket."""
@@ -260,8 +197,8 @@ class DemoTeam:
         author = _person(by, "by")
         ticket.assignee_id = recipient.id
         if note.strip():
-            ticket.notes.append(_Note(author.id, now, note))
-        return self._ticket_json(ticket)
+            ticket.notes.append(DemoNote(author.id, now, note))
+        return ticket_json(ticket, self.site_url)
 
     # -- rotation -------------------------------------------------------------------------
 
@@ -332,11 +269,11 @@ class DemoTeam:
                 self._schedule_turn(offset)
         return now
 
-    def _add_ticket(self, offset: float, title: str, priority: int) -> _Ticket:
+    def _add_ticket(self, offset: float, title: str, priority: int) -> DemoTicket:
         ticket_id = str(self._next_id)
         self._next_id += 1
         created = self.instant(offset)
-        ticket = _Ticket(ticket_id, title, Priority(priority), offset, created)
+        ticket = DemoTicket(ticket_id, title, Priority(priority), offset, created)
         self._open[ticket_id] = ticket
         return ticket
 
@@ -364,7 +301,7 @@ class DemoTeam:
                 del self._closed[next(iter(self._closed))]
 
     @staticmethod
-    def _acknowledge(ticket: _Ticket, by: str, when: datetime) -> None:
+    def _acknowledge(ticket: DemoTicket, by: str, when: datetime) -> None:
         # Whoever acknowledges an unassigned ticket takes it; a second acknowledgement
         # keeps the first one's time and author.
         if ticket.status is TicketStatus.NEW:
@@ -375,32 +312,10 @@ class DemoTeam:
         if ticket.assignee_id is None:
             ticket.assignee_id = by
 
-    def _open_ticket(self, ticket_id: str) -> _Ticket:
+    def _open_ticket(self, ticket_id: str) -> DemoTicket:
         ticket = self._open.get(ticket_id)
         if ticket is not None:
             return ticket
         if ticket_id in self._closed:
             raise DemoError(409, f"ticket DEMO-{ticket_id} is closed")
         raise DemoError(404, f"no open ticket {ticket_id}")
-
-    def _ticket_json(self, ticket: _Ticket) -> JsonObject:
-        sla = None
-        # A response deadline is met by the acknowledgement, as in a real tool; the app
-        # keeps any deadline the tool still gives running.
-        if ticket.sla_due_at is not None and ticket.acknowledged_at is None:
-            sla = {"due_at": iso(ticket.sla_due_at), "kind": "response", "paused": False}
-        acknowledged = None if ticket.acknowledged_at is None else iso(ticket.acknowledged_at)
-        return {
-            "id": ticket.id,
-            "key": f"DEMO-{ticket.id}",
-            "title": ticket.title,
-            "priority": ticket.priority.label,
-            "status": str(ticket.status),
-            "created_at": iso(ticket.created_at),
-            "url": f"{self.site_url}/ticket/{ticket.id}",
-            "assignee_id": ticket.assignee_id,
-            "acknowledged_at": acknowledged,
-            "acknowledged_by": ticket.acknowledged_by,
-            "sla": sla,
-            "notes": [{"by": n.by, "at": iso(n.at), "text": n.text} for n in ticket.notes],
-        }

@@ -24,7 +24,8 @@ from types import TracebackType
 from typing import Final, Self, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from traysupport.demo.scenario import DemoError, DemoTeam, JsonObject
+from traysupport.demo.scenario import DemoTeam
+from traysupport.demo.shapes import DemoError, JsonObject
 from traysupport.demo.wire import Reply, Request, WireServer, error_reply, json_reply
 
 logger = logging.getLogger(__name__)
