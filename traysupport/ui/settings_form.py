@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QVBoxLa
 
 from traysupport.sources.section import shown_value
 from traysupport.sources.settings import InvalidValueError, Setting, toml_text
-from traysupport.ui.settings_fields import FieldEditor, editor_for
+from traysupport.ui.settings_editors import editor_for
+from traysupport.ui.settings_fields import FieldEditor
 
 _UNITS = ("minutes", "seconds")
 _WORDS = {"sla": "SLA", "url": "URL", "ui": "Display"}
