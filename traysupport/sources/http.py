@@ -211,6 +211,29 @@ class HttpClient:
             expected=expected,
         )
 
+    def search_json(
+        self, path_or_url: str, body: object, params: Params | None = None
+    ) -> Fetched[object]:
+        """POST *body* as a search query: a read sent by POST (Intercom's
+        ``/conversations/search``), so retried as a GET is and never confirmed, with the
+        answer's headers and the URL asked. Nothing is cached (no ETag for a POST).
+        """
+        try:
+            call = self._call(
+                "POST",
+                path_or_url=path_or_url,
+                params=params,
+                body=body,
+                headers=None,
+                idempotency_key=None,
+            )
+            # Asking again changes nothing on the server, so a failed attempt may repeat.
+            return self._read_call(replace(call, retry_safe=True), "", self._json)
+        except SourceError as caught:
+            error = caught
+        error.__cause__ = error.__context__ = None  # as in `request`: nothing kept alive
+        raise error.with_traceback(None)
+
     def request(
         self,
         method: str,

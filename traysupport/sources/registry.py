@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from traysupport.sources import (
     ics,
+    intercom,
     jira_sm,
     jsm_oncall,
     opsgenie,
@@ -31,6 +32,7 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     rt.SPEC,
     zendesk.SPEC,
     jira_sm.SPEC,
+    intercom.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 
