@@ -295,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
             shifts=cmd_shifts,
             ack=cli_outbox.cmd_ack,
             handover=cli_outbox.cmd_handover,
+            silence=cli_outbox.cmd_silence,
             retry=cli_outbox.cmd_retry,
             dismiss=cli_outbox.cmd_dismiss,
             doctor=cmd_doctor,

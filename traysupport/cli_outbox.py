@@ -34,6 +34,7 @@ VERBS = {
     ActionKind.ACKNOWLEDGE: "acknowledge",
     ActionKind.HAND_OVER: "hand over",
     ActionKind.SNOOZE: "snooze",
+    ActionKind.SILENCE: "silence",
 }
 """How each kind of action is said in a sentence."""
 
@@ -65,6 +66,15 @@ def cmd_handover(args: argparse.Namespace) -> int:
         )
         action = session.engine.service.hand_over(ticket, person, note)
         return await_reported(session, action, f"Handed {ticket.key} over to {person.name}")
+
+
+def cmd_silence(args: argparse.Namespace) -> int:
+    """Silence one ticket in its tool until it escalates, through the outbox; a source
+    that cannot silence refuses it (exit 1), with what to do instead."""
+    with open_session(args) as session:
+        ticket = find_ticket(session, args.ticket)
+        action = session.engine.service.silence(ticket)
+        return await_reported(session, action, f"Silenced {ticket.key}")
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
@@ -148,6 +158,8 @@ def _done_text(action: UserAction, name: str, snapshot: Snapshot) -> str:
         return f"Handed {name} over to {person.name if person else action.to}"
     if action.kind is ActionKind.ACKNOWLEDGE:
         return f"Acknowledged {name}"
+    if action.kind is ActionKind.SILENCE:
+        return f"Silenced {name}"
     return f"Done: {VERBS[action.kind]} {name}"
 
 

@@ -28,6 +28,7 @@ class Commands:
     shifts: Handler
     ack: Handler
     handover: Handler
+    silence: Handler
     retry: Handler
     dismiss: Handler
     doctor: Handler
@@ -138,6 +139,10 @@ def parser_for(commands: Commands, *, default_budget: float) -> argparse.Argumen
     handover.add_argument("ticket", help=ref)
     handover.add_argument("--to", required=True, metavar="PERSON", help="id, email or name")
     handover.add_argument("--note", default="", help="what the next person should know")
+    silence = add(
+        "silence", commands.silence, "silence a ticket in its tool until it escalates (Sentry)"
+    )
+    silence.add_argument("ticket", help=f"{ref}, e.g. API-1K")
     failed_ref = (
         "the ticket: its key or id, or SOURCE:KEY or SOURCE:ID (as status lists it under"
         " 'Not sent:'); a ticket no longer in the queue still has its failed actions"

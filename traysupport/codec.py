@@ -105,6 +105,7 @@ def _source(s: SourceStatus) -> JsonDict:
         "failures": s.failures,
         "provider": s.provider,
         "roles": list(s.roles),
+        "actions": list(s.actions),
     }
 
 
@@ -342,7 +343,15 @@ def _decode_source(raw: object, path: str) -> SourceStatus:
         values["provider"] = f.text("provider")
     if f.has("roles"):
         values["roles"] = f.items("roles", _decode_role)
+    if f.has("actions"):  # saved before sources told which extra actions they take
+        values["actions"] = f.items("actions", _decode_extra_action)
     return f.make(lambda: SourceStatus(**values))
+
+
+def _decode_extra_action(raw: object, path: str) -> str:
+    if raw != ActionKind.SILENCE.value:  # the only one there is
+        raise CodecError(f"{path}: expected 'silence'")
+    return ActionKind.SILENCE.value
 
 
 def _decode_role(raw: object, path: str) -> str:

@@ -141,6 +141,12 @@ class HomeControl:
         self._post(f"hand over {ticket.key}", _submit(action), _pending(action))
         return action
 
+    def silence(self, ticket: Ticket) -> UserAction:
+        """See `SupportControl.silence`: recorded and sent on the home thread."""
+        action = self._action(ActionKind.SILENCE, ticket)
+        self._post(f"silence {ticket.key}", _submit(action), _pending(action))
+        return action
+
     def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
         """See `SupportControl.snooze`: shown snoozed at once, kept on the home thread."""
         action = self._action(ActionKind.SNOOZE, ticket, until=until)

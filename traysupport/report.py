@@ -8,6 +8,7 @@ from typing import Any
 
 from traysupport.core.duty import Duty, duty
 from traysupport.core.model import (
+    ActionKind,
     Person,
     Shift,
     SourceStatus,
@@ -314,6 +315,8 @@ def _action_mark(entries: tuple[OutboxEntry, ...]) -> str:
     failed = [e for e in entries if e.state is OutboxState.FAILED]
     if failed:
         return f" [failed: {_one_line(failed[-1].last_error or 'refused', 160)}]"
+    if any(e.action.kind is ActionKind.SILENCE for e in entries):
+        return " [pending silence]"  # it leaves the queue once the tool confirms
     return " [pending]" if entries else ""
 
 

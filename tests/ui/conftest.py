@@ -208,6 +208,11 @@ class FakeControl:
         self.calls.append(("hand_over", (ticket, to, note)))
         return self._record(ActionKind.HAND_OVER, ticket, to=to.id, note=note)
 
+    def silence(self, ticket: Ticket) -> UserAction:
+        """Record a silence, pending."""
+        self.calls.append(("silence", (ticket,)))
+        return self._record(ActionKind.SILENCE, ticket)
+
     def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
         """Record a snooze; like the service, it takes effect in the settings at once."""
         self.calls.append(("snooze", (ticket, until)))

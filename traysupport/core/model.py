@@ -235,6 +235,9 @@ class SourceStatus:
     """The provider the source is read with ("team-api", "pagerduty"...)."""
     roles: tuple[str, ...] = ()
     """What the source serves: "rotation", "queue" or both, in that order."""
+    actions: tuple[str, ...] = ()
+    """The write-backs it takes beyond acknowledge and hand over ("silence"), so the UI
+    offers only what the ticket's own tool can do."""
 
     def __post_init__(self) -> None:
         _utc_fields(self, "last_ok_at")
@@ -336,6 +339,8 @@ class ActionKind(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     HAND_OVER = "hand_over"
     SNOOZE = "snooze"
+    SILENCE = "silence"
+    """Archive the ticket in its tool until it escalates (sources that are `Silenceable`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,6 +220,11 @@ class SupportService:
         """Hand *ticket* over to *to* with *note*: recorded first, then sent."""
         return self._act(ActionKind.HAND_OVER, ticket, to=to.id, note=note)
 
+    def silence(self, ticket: Ticket) -> UserAction:
+        """Silence *ticket* in its tool (archived until it escalates): recorded first,
+        then sent; a source that cannot silence fails it with a message."""
+        return self._act(ActionKind.SILENCE, ticket)
+
     def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
         """Silence *ticket*'s alerts until *until* (local only, nothing is sent)."""
         return self._act(ActionKind.SNOOZE, ticket, until=until)

@@ -165,7 +165,7 @@ def _what_is_shown(state: ServiceState) -> tuple[object, ...]:
     """The parts of a state the UI shows; a healthy source's last fetch time is not one."""
     snapshot = state.snapshot
     sources = tuple(
-        (s.name, s.ok, s.error, s.failures, None if s.ok else s.last_ok_at)
+        (s.name, s.ok, s.error, s.failures, None if s.ok else s.last_ok_at, s.actions)
         for s in snapshot.sources
     )
     return (

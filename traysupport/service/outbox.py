@@ -20,7 +20,13 @@ from traysupport.service.model import (
     Wiring,
     utc_now,
 )
-from traysupport.sources.base import QueueSource, RateLimitedError, SourceError, Steps
+from traysupport.sources.base import (
+    QueueSource,
+    RateLimitedError,
+    Silenceable,
+    SourceError,
+    Steps,
+)
 from traysupport.store import OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -124,6 +130,10 @@ class OutboxSender:
                 # Retrying cannot help: only the user can bring the source back.
                 self._store.mark_failed(action.id, self._no_queue(action.source))
                 continue
+            if action.kind is ActionKind.SILENCE and not isinstance(queue, Silenceable):
+                # Only the user can choose another action; retrying would fail the same way.
+                self._store.mark_failed(action.id, _cannot_silence(action.source))
+                continue
             self._sending.add(action.id)
             by = self._person(action.source, action.by)
             to = self._person(action.source, action.to)
@@ -150,6 +160,10 @@ class OutboxSender:
         try:
             if action.kind is ActionKind.ACKNOWLEDGE:
                 queue.acknowledge(action.ticket_id, by, action.id, steps=steps)
+            elif action.kind is ActionKind.SILENCE:
+                if not isinstance(queue, Silenceable):  # checked in drain; a reconfigure
+                    raise SourceError(action.source, _cannot_silence(action.source))
+                queue.silence(action.ticket_id, by, action.id, steps=steps)
             else:
                 queue.hand_over(action.ticket_id, to, action.note, by, action.id, steps=steps)
             error: SourceError | None = None
@@ -193,3 +207,11 @@ class OutboxSender:
             id=f"retry-{action_id}",
             replace_existing=True,
         )
+
+
+def _cannot_silence(source: str) -> str:
+    """Why a silence for *source* cannot be sent, and what to do."""
+    return (
+        f'the source "{source}" cannot silence tickets (its tool has no such action); '
+        "dismiss this action, and acknowledge or hand the ticket over instead"
+    )

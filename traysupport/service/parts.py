@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from traysupport.core.model import Person, Shift, SourceStatus, Ticket
-from traysupport.sources.base import SourceError
+from traysupport.core.model import ActionKind, Person, Shift, SourceStatus, Ticket
+from traysupport.sources.base import Silenceable, SourceError
 from traysupport.sources.provider import ROLES, BuiltSource
 
 
@@ -76,7 +76,14 @@ def combined_status(
         failures=max((s.failures for s in statuses), default=0),
         provider=built.provider,
         roles=roles_of(built),
+        actions=extra_actions(built),
     )
+
+
+def extra_actions(built: BuiltSource) -> tuple[str, ...]:
+    """The write-backs *built*'s queue takes beyond acknowledge and hand over."""
+    queue = built.queue
+    return (ActionKind.SILENCE.value,) if isinstance(queue, Silenceable) else ()
 
 
 def oldest_ok(parts: Sequence[Part]) -> datetime | None:

@@ -225,3 +225,17 @@ class QueueSource(Protocol):
         """Reassign the ticket to *to*, adding *note*. Repeating with the same key is a no-op;
         a write of several calls skips the `steps` done before."""
         ...
+
+
+@runtime_checkable
+class Silenceable(Protocol):
+    """A queue whose tickets can be silenced: archived in the tool until they escalate
+    (Sentry's "archive until escalating"). Optional: the UI and CLI offer Silence only on
+    tickets of a source that has it; `QueueSource` is unchanged."""
+
+    def silence(
+        self, ticket_id: str, by: Person, idempotency_key: str, *, steps: Steps = NO_STEPS
+    ) -> None:
+        """Silence the ticket as *by*; it then leaves the fetched queue. Repeating it, or
+        silencing what is already silenced, is a no-op."""
+        ...

@@ -31,6 +31,11 @@ class SupportControl(Protocol):
         """Hand *ticket* over to *to* with *note* (recorded, then sent)."""
         ...
 
+    def silence(self, ticket: Ticket) -> UserAction:
+        """Silence *ticket* in its tool until it escalates (recorded, then sent); only
+        for a source whose status lists "silence" in its `actions`."""
+        ...
+
     def snooze(self, ticket: Ticket, until: datetime) -> UserAction:
         """Silence *ticket*'s alerts until *until*."""
         ...

@@ -204,12 +204,13 @@ def _mine(ticket: Ticket, me: Person | None) -> bool:
 
 
 def _as_user_sees(state: ServiceState) -> Iterable[Ticket]:
-    """The queue with the user's unconfirmed acknowledgements and hand overs applied."""
+    """The queue with the user's unconfirmed acknowledgements and hand overs applied
+    (a pending silence changes nothing until the tool confirms)."""
     applied = {
         (e.action.source, e.action.ticket_id): e.action
         for e in state.outbox
         if e.state in (OutboxState.PENDING, OutboxState.SENDING)
-        and e.action.kind is not ActionKind.SNOOZE
+        and e.action.kind in (ActionKind.ACKNOWLEDGE, ActionKind.HAND_OVER)
     }
     people = {p.id: p for p in state.snapshot.people}
     for ticket in state.snapshot.tickets:

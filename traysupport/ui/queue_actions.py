@@ -4,7 +4,8 @@ Each action is a row of `shortcuts.SHORTCUTS` (text, keys, tooltip); its button 
 key ("Hand over… (Ctrl+H)") rather than hiding it in a tooltip.
 
 An action is enabled only when it would do something to the selection: acknowledge
-needs a ticket that is neither acknowledged nor already waiting in the outbox, retry and
+needs a ticket that is neither acknowledged nor already waiting in the outbox, silence a
+ticket of a source that can silence (`SourceStatus.actions`), retry and
 dismiss a selected failed action, open a ticket with a web link. Retry and Dismiss show
 only while a listed ticket has a failed action (the others are in `queue_not_sent`).
 The row sits on the Queue tab; while another tab shows, the selection it acts on is out
@@ -21,7 +22,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from traysupport.core.model import Ticket
+from traysupport.core.model import ActionKind, Ticket
 from traysupport.service import ActionError, ServiceState
 from traysupport.store import OutboxEntry, OutboxState
 from traysupport.ui.queue_model import QueueFilter, QueueModel
@@ -46,6 +47,7 @@ class ActionBar:
         hand_over: Slot,
         open_: Slot,
         snooze: Slot,
+        silence: Slot,
         retry: Slot,
         dismiss: Slot,
         refresh: Slot,
@@ -57,6 +59,7 @@ class ActionBar:
         self.handover = self._action("handover", hand_over)
         self.open = self._action("open", open_)
         self.snooze = self._action("snooze", snooze)
+        self.silence = self._action("silence", silence)
         self.retry = self._action("retry", retry)
         self.dismiss = self._action("dismiss", dismiss)
         self.hide = self._action("hide", window.hide)
@@ -64,6 +67,9 @@ class ActionBar:
         self.layout = QHBoxLayout()
         for action in (self.acknowledge, self.handover, self.open, self.snooze):
             self.layout.addWidget(_button(action, window))
+        # Shown only while a source can silence: most teams' tools cannot.
+        self.silence_button = _button(self.silence, window)
+        self.layout.addWidget(self.silence_button)
         self.layout.addStretch(1)
         self.retry_button = _button(self.retry, window)
         self.layout.addWidget(self.retry_button)
@@ -74,6 +80,7 @@ class ActionBar:
             self.handover,
             self.open,
             self.snooze,
+            self.silence,
             self.retry,
             self.dismiss,
         )
@@ -119,12 +126,25 @@ class ActionBar:
         self.handover.setEnabled(state.me is not None and model.count(QueueFilter.ALL) > 0)
         self.open.setEnabled(any(web_url(t) is not None for t in tickets))
         self.snooze.setEnabled(bool(tickets))
+        self.silence.setEnabled(bool(silenceable(state, tickets, pending)))
+        self.silence_button.setVisible(
+            any(ActionKind.SILENCE.value in s.actions for s in state.snapshot.sources)
+        )
         failed = [e for e in entries if e is not None and e.state is OutboxState.FAILED]
         self.retry.setEnabled(bool(failed))
         self.dismiss.setEnabled(bool(failed))
         listed = sum(e.state is OutboxState.FAILED for e in state.outbox) > unlisted
         self.retry_button.setVisible(listed)
         self.dismiss_button.setVisible(listed)
+
+
+def silenceable(
+    state: ServiceState, tickets: list[Ticket], pending: set[tuple[str, str]]
+) -> list[Ticket]:
+    """The *tickets* whose source can silence (its status lists "silence") and that have
+    no action waiting in the outbox."""
+    able = {s.name for s in state.snapshot.sources if ActionKind.SILENCE.value in s.actions}
+    return [t for t in tickets if t.source in able and (t.source, t.id) not in pending]
 
 
 def _button(action: QAction, parent: QWidget) -> QPushButton:

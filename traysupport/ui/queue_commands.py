@@ -1,6 +1,6 @@
 """What the queue window's actions do to the selected tickets, through the control.
 
-Acknowledge, snooze, retry, dismiss, open and hand over: each ticket or failed action is
+Acknowledge, snooze, silence, retry, dismiss, open and hand over: each ticket or failed action is
 tried on its own, a failure is reported on the window's notice line and the others still
 go, and the window is shown the new state. The buttons and keys that trigger them, and
 when each applies, are the `queue_actions.ActionBar` made here.
@@ -21,7 +21,13 @@ from traysupport.service import ActionError, ServiceState
 from traysupport.store import OutboxEntry, OutboxState
 from traysupport.ui.handover_dialog import HandoverDialog
 from traysupport.ui.ports import SupportControl
-from traysupport.ui.queue_actions import SNOOZE_FOR, ActionBar, each_action, web_url
+from traysupport.ui.queue_actions import (
+    SNOOZE_FOR,
+    ActionBar,
+    each_action,
+    silenceable,
+    web_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,7 @@ class QueueCommands:
             hand_over=self.hand_over,
             open_=self.open,
             snooze=self.snooze,
+            silence=self.silence,
             retry=self.retry,
             dismiss=self.dismiss,
             refresh=control.refresh_now,
@@ -105,6 +112,16 @@ class QueueCommands:
         until = self._clock() + SNOOZE_FOR
         tickets = self._view.selected_tickets()
         self._each("snooze", tickets, lambda t: self._control.snooze(t, until))
+
+    def silence(self) -> None:
+        """Silence the selected tickets in their tools (those whose source can, and that
+        wait for nothing in the outbox): archived until they escalate."""
+        if not self.bar.silence.isEnabled():
+            return
+        state = self._view.shown_state()
+        pending = {(e.action.source, e.action.ticket_id) for e in state.outbox}
+        todo = silenceable(state, self._view.selected_tickets(), pending)
+        self._each("silence", todo, self._control.silence)
 
     def retry(self) -> None:
         """Send the selected rows' failed actions again."""

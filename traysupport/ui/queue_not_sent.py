@@ -39,6 +39,7 @@ VERBS = {
     ActionKind.ACKNOWLEDGE: "acknowledge",
     ActionKind.HAND_OVER: "hand over",
     ActionKind.SNOOZE: "snooze",
+    ActionKind.SILENCE: "silence",
 }
 
 Where = tuple[str, str]

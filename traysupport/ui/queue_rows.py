@@ -23,7 +23,16 @@ STATUS_TEXT = {
     TicketStatus.IN_PROGRESS: "In progress",
     TicketStatus.WAITING: "Waiting",
 }
-PENDING_TEXT = {ActionKind.ACKNOWLEDGE: "Acknowledging…", ActionKind.HAND_OVER: "Handing over…"}
+PENDING_TEXT = {
+    ActionKind.ACKNOWLEDGE: "Acknowledging…",
+    ActionKind.HAND_OVER: "Handing over…",
+    ActionKind.SILENCE: "Silencing…",
+}
+ACTION_NAME = {
+    ActionKind.ACKNOWLEDGE: "Acknowledge",
+    ActionKind.HAND_OVER: "Hand over",
+    ActionKind.SILENCE: "Silence",
+}
 
 
 class Row(NamedTuple):
@@ -185,7 +194,7 @@ def state_text(row: Row, now: datetime) -> str:
 
 def entry_tip(entry: OutboxEntry, tz: Any, now: datetime) -> str:
     """What the user needs to know about an unconfirmed action, for its tooltip."""
-    what = "Acknowledge" if entry.action.kind is ActionKind.ACKNOWLEDGE else "Hand over"
+    what = ACTION_NAME.get(entry.action.kind, "Action")
     if entry.state is OutboxState.FAILED:
         return f"{what} failed: {entry.last_error}\nSelect the ticket and press Retry (Ctrl+R)."
     if entry.last_error:

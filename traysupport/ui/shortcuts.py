@@ -37,6 +37,13 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("handover", QUEUE, ("Ctrl+H",), "Hand the tickets over", "Hand over…"),
     Shortcut("open", QUEUE, ("Ctrl+O",), "Open the tickets in the browser", "Open"),
     Shortcut("snooze", QUEUE, ("S",), "Silence their alerts for 30 min", "Snooze 30 min"),
+    Shortcut(
+        "silence",
+        QUEUE,
+        ("Ctrl+I",),
+        "Silence the tickets in their tool until they escalate (Sentry)",
+        "Silence",
+    ),
     Shortcut("retry", QUEUE, ("Ctrl+R",), "Send the failed actions again", "Retry"),
     Shortcut(
         "dismiss", QUEUE, ("Ctrl+D",), "Drop the failed actions: they will not be sent", "Dismiss"
