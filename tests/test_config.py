@@ -57,6 +57,8 @@ from traysupport.config_schema import (
     toml_text,
 )
 from traysupport.config_source_schema import SourceCommon, SourceConfig, demo_source
+from traysupport.sources.setting_times import ClockTimes
+from traysupport.sources.settings import TextList
 from traysupport.sources.teamapi import DemoSettings, TeamApiSettings
 
 
@@ -519,6 +521,12 @@ def _values_of(kind: Kind[Any]) -> st.SearchStrategy[Any]:
         return st.none() | minutes
     if isinstance(kind, ClockRange):
         return st.none() | st.tuples(minutes, minutes).filter(lambda r: r[0] != r[1])
+    if isinstance(kind, ClockTimes):  # kept sorted and unique, as "HH:MM"
+        clocks = st.lists(minutes.map(lambda t: t.strftime("%H:%M")), unique=True, max_size=3)
+        return clocks.map(lambda v: tuple(sorted(v)))
+    if isinstance(kind, TextList):
+        names = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
+        return st.lists(names, max_size=3).map(tuple)
     if isinstance(kind, TimeZone):
         zones = st.sampled_from(["UTC", "Europe/Berlin", "America/St_Johns"]).map(ZoneInfo)
         return st.none() | zones

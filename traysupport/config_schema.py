@@ -30,6 +30,7 @@ from traysupport.sounds import DEFAULT_SOUNDS, SOUND_CHOICES
 from traysupport.sources.setting_times import (
     ClockRange,
     ClockTime,
+    ClockTimes,
     Duration,
     DurationList,
     OptionalDuration,
@@ -46,6 +47,7 @@ from traysupport.sources.settings import (
     Setting,
     SettingMeta,
     Text,
+    TextList,
     Url,
     setting,
     setting_rows,
@@ -190,6 +192,17 @@ class AlertsSettings:
     )
     source_down_after: int = setting(
         Number(1, 100, "failed fetches"), 3, "Tell me a source is down after this many failures."
+    )
+    review_times: tuple[str, ...] = setting(
+        ClockTimes(),
+        ("09:30", "14:00"),
+        "On duty, at these local times, sum up what is new in the queue since my last"
+        " review; [] for never.",
+    )
+    review_sources: tuple[str, ...] = setting(
+        TextList(),
+        (),
+        "The sources a review counts, by name; [] for every queue source.",
     )
 
 

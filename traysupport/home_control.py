@@ -165,6 +165,11 @@ class HomeControl:
         """See `SupportControl.pause`: shown paused (or resumed) at once."""
         self._post("pause", lambda s: s.pause(until), _paused(until, self._clock()))
 
+    def mark_reviewed(self) -> None:
+        """See `SupportControl.mark_reviewed`: shown reviewed at once, kept on the home thread."""
+        at = self._clock()
+        self._post("mark reviewed", lambda s: s.mark_reviewed(at), _reviewed(at))
+
     def refresh_now(self) -> None:
         """See `SupportControl.refresh_now`; while starting or quitting, nothing to do."""
         with contextlib.suppress(ActionError):  # the service polls once it starts anyway
@@ -203,6 +208,10 @@ def _paused(until: datetime | None, now: datetime) -> Edit:
     # As the service does: a pause that has already ended is no pause.
     paused = until if until is not None and until > now else None
     return lambda state: replace(state, settings=replace(state.settings, paused_until=paused))
+
+
+def _reviewed(at: datetime) -> Edit:
+    return lambda state: replace(state, settings=replace(state.settings, reviewed_at=at))
 
 
 def _retried(action_id: str) -> Edit:

@@ -35,6 +35,7 @@ from traysupport.sources.base import SourceError
 from traysupport.sources.http import HttpClient, HttpLimits
 from traysupport.sources.provider import BuiltSource, HttpFactory, SourceContext
 from traysupport.sources.redact import register_secret
+from traysupport.sources.setting_times import clock_times
 from traysupport.store import Store
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def alert_settings(config: Config) -> AlertSettings:
         source_down_after=alerts.source_down_after,
         quiet_hours=quiet,
         quiet_allow_p1=alerts.quiet_allow_p1,
+        review_times=clock_times(alerts.review_times),
+        review_sources=alerts.review_sources,
         sla=sla_policy(config),
     )
 

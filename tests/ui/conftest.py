@@ -238,6 +238,12 @@ class FakeControl:
         """Record a pause."""
         self.calls.append(("pause", (until,)))
 
+    def mark_reviewed(self) -> None:
+        """Record a review (shown at once, as the home control does)."""
+        self.calls.append(("mark_reviewed", ()))
+        settings = replace(self.current.settings, reviewed_at=self.current.snapshot.taken_at)
+        self.current = replace(self.current, settings=settings)
+
     def refresh_now(self) -> None:
         """Record a refresh."""
         self.calls.append(("refresh_now", ()))

@@ -300,6 +300,7 @@ class AlertKind(StrEnum):
     PRIORITY_RAISED = "priority_raised"
     SOURCE_DOWN = "source_down"
     SOURCE_RECOVERED = "source_recovered"
+    REVIEW = "review"
 
 
 class Urgency(StrEnum):
@@ -317,6 +318,7 @@ class AlertAction(StrEnum):
     SNOOZE = "snooze"
     OPEN = "open"
     HAND_OVER = "hand_over"
+    MARK_REVIEWED = "mark_reviewed"
 
 
 @dataclass(frozen=True, slots=True)

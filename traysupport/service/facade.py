@@ -31,6 +31,7 @@ from traysupport.service.model import (
 from traysupport.service.outbox import OutboxSender
 from traysupport.service.parts import Outcome
 from traysupport.service.polling import Poller
+from traysupport.service.review import load_reviewed, save_reviewed
 from traysupport.sources.base import SourceError
 from traysupport.sources.provider import QUEUE, BuiltSource
 from traysupport.store import Store
@@ -127,7 +128,10 @@ class SupportService:
         for built in dropped:
             built.close()
         self._settings = replace(
-            settings, paused_until=self._settings.paused_until, snoozed=self._settings.snoozed
+            settings,
+            paused_until=self._settings.paused_until,
+            snoozed=self._settings.snoozed,
+            reviewed_at=self._settings.reviewed_at,
         )
         self._evaluate()
         self._outbox.drain()  # publishes: the new sources' state, and any action failed
@@ -160,6 +164,7 @@ class SupportService:
         self._evaluator.load_fired()
         self._poller.load_saved()
         self._settings = load_holds(self._store, self._settings, self._clock())
+        self._settings = load_reviewed(self._store, self._settings)
 
     def _apply_fetch(self, source: str, role: str, outcome: Outcome, evaluate: bool = True) -> None:
         """Home thread: keep what a fetch brought; then alert and send what it allows."""
@@ -205,6 +210,11 @@ class SupportService:
     def pause(self, until: datetime | None) -> None:
         """Hold every notification until *until* (None resumes); kept across restarts."""
         self._set_holds(until, self._settings.snoozed)
+
+    def mark_reviewed(self, at: datetime | None = None) -> None:
+        """The queue is reviewed as of *at* (default now): the next review counts from there."""
+        when = self._clock() if at is None else at
+        self.update_settings(save_reviewed(self._store, self._settings, when))
 
     def _set_holds(self, paused_until: datetime | None, snoozed: Snoozes) -> None:
         now = self._clock()

@@ -11,7 +11,14 @@ import re
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from traysupport.sources.settings import InvalidValueError, Kind, Number, hint, toml_text
+from traysupport.sources.settings import (
+    InvalidValueError,
+    Kind,
+    Number,
+    TextList,
+    hint,
+    toml_text,
+)
 
 _CLOCK = r"([01]\d|2[0-3]):([0-5]\d)"
 
@@ -86,6 +93,26 @@ class ClockTime(Kind[time | None]):
 
     def dump(self, value: time | None) -> object:
         return "" if value is None else value.strftime("%H:%M")
+
+
+class ClockTimes(TextList):
+    """A list of times of day ``["09:30", "14:00"]`` (24-hour), kept as "HH:MM" text."""
+
+    label = 'list of "HH:MM"'
+
+    def parse(self, raw: object) -> tuple[str, ...]:
+        fix = 'write it like ["09:30", "14:00"] (24-hour), or [] for none'
+        if not isinstance(raw, list):
+            raise InvalidValueError('is not a list of times "HH:MM"', fix)
+        for n, item in enumerate(raw, 1):
+            if not isinstance(item, str) or re.fullmatch(_CLOCK, item.strip()) is None:
+                raise InvalidValueError(f"has item {n} = {toml_text(item)}, not a time", fix)
+        return tuple(sorted({item.strip() for item in raw}))
+
+
+def clock_times(value: tuple[str, ...]) -> tuple[time, ...]:
+    """The times of a `ClockTimes` value."""
+    return tuple(time(int(t[:2]), int(t[3:5])) for t in value)
 
 
 class ClockRange(Kind[tuple[time, time] | None]):

@@ -113,6 +113,7 @@ ACTION_LABELS = {
     AlertAction.SNOOZE: "Snooze 30 min",
     AlertAction.OPEN: "Open",
     AlertAction.HAND_OVER: "Hand over…",
+    AlertAction.MARK_REVIEWED: "Mark reviewed",
 }
 
 

@@ -46,6 +46,7 @@ _PLURALS = {
     AlertKind.SHIFT_CHANGED: "rotation changes",
     AlertKind.SOURCE_DOWN: "sources down",
     AlertKind.SOURCE_RECOVERED: "sources back",
+    AlertKind.REVIEW: "review reminders",
 }
 _TITLES_PER_KIND = 2
 """A summary names this many alerts of a kind by their titles; more are counted."""

@@ -52,6 +52,10 @@ class SupportControl(Protocol):
         """Hold all notifications until *until*; None resumes."""
         ...
 
+    def mark_reviewed(self) -> None:
+        """The queue is reviewed as of now: review reminders count what is new from here."""
+        ...
+
     def refresh_now(self) -> None:
         """Poll every source now."""
         ...

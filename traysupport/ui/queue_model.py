@@ -25,6 +25,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
+from traysupport.core.alerts import AlertSettings
+from traysupport.core.alerts.review import is_new_since_review
 from traysupport.core.model import Person, Ticket
 from traysupport.core.sla import SlaState
 from traysupport.core.timefmt import format_instant
@@ -103,6 +105,8 @@ class QueueFilter(StrEnum):
     MINE = "mine"
     UNASSIGNED = "unassigned"
     ALL = "all"
+    NEW = "new"
+    """New since my last review (the review reminder opens the window on it)."""
 
 
 # Fixed light tints with dark text on top: readable under a light and a dark palette alike.
@@ -131,6 +135,7 @@ class QueueModel(QAbstractTableModel):
         self._visible: list[Row] = []
         self._filter = QueueFilter.ALL
         self._me: Person | None = None
+        self._settings = AlertSettings()
         self._tz: Any = None
         self._now: datetime | None = None
         self._counts = dict.fromkeys(QueueFilter, 0)
@@ -157,6 +162,7 @@ class QueueModel(QAbstractTableModel):
         """
         self.beginResetModel()
         self._me, self._tz, self._now = state.me, state.settings.tz, now
+        self._settings = state.settings
         self._rows = build_rows(state, now) if rows is None else rows
         me_id = None if self._me is None else self._me.id
         self._counts = {
@@ -165,6 +171,7 @@ class QueueModel(QAbstractTableModel):
             QueueFilter.MINE: 0
             if me_id is None
             else sum(1 for r in self._rows if r.assignee_id == me_id),
+            QueueFilter.NEW: len(self._new_rows()),
         }
         self._refilter()
         if marks is not None and rows is not None and self._visible is rows:
@@ -186,9 +193,15 @@ class QueueModel(QAbstractTableModel):
             self._visible = self._rows
         elif self._filter is QueueFilter.UNASSIGNED:
             self._visible = [r for r in self._rows if r.assignee_id is None]
+        elif self._filter is QueueFilter.NEW:
+            self._visible = self._new_rows()
         else:
             self._visible = [r for r in self._rows if me_id is not None and r.assignee_id == me_id]
         self._changes = None  # built on the first tick: most resets are never ticked
+
+    def _new_rows(self) -> list[Row]:
+        """The rows of the tickets new since my last review (as the review reminder counts)."""
+        return [r for r in self._rows if is_new_since_review(r.ticket, self._settings)]
 
     def tick(self, now: datetime) -> None:
         """Move the clock to *now*: repaint the time columns, and rows whose colours changed."""

@@ -39,6 +39,7 @@ EMPTY_TEXT = {
     QueueFilter.MINE: "Nothing assigned to you",
     QueueFilter.UNASSIGNED: "No unassigned tickets",
     QueueFilter.ALL: "The queue is empty",
+    QueueFilter.NEW: "Nothing new since your last review",
 }
 NOTHING_LOADED = "Nothing loaded yet"
 NO_QUEUE_SOURCE = "No source serves a queue: add one in Settings…"
@@ -70,6 +71,7 @@ _FILTER_ROWS = {
     QueueFilter.MINE: shortcut("filter-mine"),
     QueueFilter.UNASSIGNED: shortcut("filter-unassigned"),
     QueueFilter.ALL: shortcut("filter-all"),
+    QueueFilter.NEW: shortcut("filter-new"),
 }
 FILTER_TIPS = {which: tip(row) for which, row in _FILTER_ROWS.items()}
 # A segmented control in the palette's own colours, so it follows light and dark themes.
@@ -88,7 +90,7 @@ _SEGMENTED_STYLE = """
     border-top-left-radius: 4px; border-bottom-left-radius: 4px;
 }
 #filters QPushButton#filter-mine:checked { border-left-color: palette(highlight); }
-#filters QPushButton#filter-all { border-top-right-radius: 4px; border-bottom-right-radius: 4px; }
+#filters QPushButton#filter-new { border-top-right-radius: 4px; border-bottom-right-radius: 4px; }
 """
 FILTER_LABELS = {which: row.label for which, row in _FILTER_ROWS.items()}
 """The filter buttons' texts, their mnemonics (Alt+M, Alt+U, Alt+A) from `shortcuts`."""
@@ -150,7 +152,7 @@ def build_table(model: QueueModel, parent: QWidget) -> QueueTable:
 
 
 class FilterBar:
-    """Mine / Unassigned / All as a segmented control, and the count of rows shown."""
+    """Mine / Unassigned / All / New since review as a segmented control, and the rows shown."""
 
     def __init__(self, parent: QWidget, choose: Callable[[QueueFilter], None]) -> None:
         segments = QWidget(parent)

@@ -64,6 +64,13 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         "&Unassigned",
     ),
     Shortcut("filter-all", QUEUE, ("Alt+A",), "Show every open ticket", "&All"),
+    Shortcut(
+        "filter-new",
+        QUEUE,
+        ("Alt+W",),
+        "Show the tickets new since your last review (review reminders)",
+        "Ne&w since review",
+    ),
     Shortcut("tab-queue", TABS, ("Alt+Q",), "Show the Queue tab", "&Queue"),
     Shortcut("tab-schedule", TABS, ("Alt+S",), "Show the Schedule tab", "&Schedule"),
     Shortcut("tab-next", TABS, ("Ctrl+Tab",), "Show the next tab"),

@@ -28,7 +28,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from traysupport import __version__, latency, paths
-from traysupport.core.model import AlertAction, Ticket
+from traysupport.core.model import AlertAction, AlertKind, Ticket
 from traysupport.home_control import HomeControl
 from traysupport.service import ActionError, ServiceState, utc_now
 from traysupport.ui import icons
@@ -297,6 +297,9 @@ class TrayApp(QObject):
         if self._stopped:
             return
         alert = self.notifier.alert(alert_key)  # None for a summary, or one long gone
+        if alert is not None and alert.kind is AlertKind.REVIEW:
+            self._review_action(action)
+            return
         ticket = self._ticket(alert.subject) if alert is not None else None
         try:
             if action == AlertAction.ACKNOWLEDGE and ticket is not None:
@@ -309,6 +312,19 @@ class TrayApp(QObject):
                 self.show_window(ticket.ref if ticket is not None else "")
         except ActionError as error:  # e.g. who I am on the team is not known yet
             self.show_window(ticket.ref if ticket is not None else "")
+            self._tell(QMessageBox.Icon.Warning, "traysupport", str(error))
+
+    def _review_action(self, action: str) -> None:
+        """A review reminder: mark the queue reviewed, or open it on what is new."""
+        from traysupport.ui.queue_model import QueueFilter  # noqa: PLC0415  # see the module doc
+
+        if action != AlertAction.MARK_REVIEWED:
+            self.show_window()
+            self.window.set_filter(QueueFilter.NEW)
+            return
+        try:
+            self.control.mark_reviewed()
+        except ActionError as error:  # starting or quitting: nothing recorded
             self._tell(QMessageBox.Icon.Warning, "traysupport", str(error))
 
     def _ticket(self, ref: str) -> Ticket | None:

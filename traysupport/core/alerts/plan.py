@@ -11,6 +11,7 @@ from traysupport.core.alerts.changes import ticket_changes
 from traysupport.core.alerts.context import Candidate, Context, make_context, utc
 from traysupport.core.alerts.duty import duty_ending, duty_instants, duty_soon, duty_started
 from traysupport.core.alerts.health import source_down, source_recovered
+from traysupport.core.alerts.review import review_due, review_instants
 from traysupport.core.alerts.settings import AlertSettings
 from traysupport.core.alerts.shifts import shift_changed
 from traysupport.core.alerts.tickets import new_tickets, sla_alerts, ticket_instants
@@ -103,7 +104,9 @@ def _next_instant(ctx: Context) -> datetime | None:
     if _paused(settings, ctx.now) and settings.paused_until is not None:
         # Nothing can be shown before the pause ends; whatever is due then shows then.
         return utc(settings.paused_until)
-    instants = chain(duty_instants(ctx), ticket_instants(ctx), _suppression_ends(ctx))
+    instants = chain(
+        duty_instants(ctx), ticket_instants(ctx), review_instants(ctx), _suppression_ends(ctx)
+    )
     return min((at for at in instants if at > ctx.now), default=None)
 
 
@@ -119,6 +122,7 @@ def _candidates(
     yield from ticket_changes(trusted, previous, ctx)
     yield from source_down(ctx)
     yield from source_recovered(previous, ctx)
+    yield from review_due(ctx)
 
 
 def _paused(settings: AlertSettings, now: datetime) -> bool:

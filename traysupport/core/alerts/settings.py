@@ -59,9 +59,16 @@ class AlertSettings:
     """Refs of tickets that my own action (an acknowledge) assigned to me since the last
     snapshot the ticket rules compare with: their assignment to me is not news. The
     service fills it from the outbox and the ticket history."""
+    review_times: tuple[time, ...] = ()
+    """Local times of the review reminders on duty days; () for none."""
+    review_sources: tuple[str, ...] = ()
+    """Sources whose new tickets a review counts; () for every queue source."""
+    reviewed_at: datetime | None = None
+    """When I last marked the queue reviewed (kept in the store); None: never."""
 
     def __post_init__(self) -> None:
         require_aware(self.paused_until, "AlertSettings.paused_until")
+        require_aware(self.reviewed_at, "AlertSettings.reviewed_at")
         for ref, until in self.snoozed:
             require_aware(until, f"AlertSettings.snoozed[{ref!r}]")
         if any(lead <= timedelta(0) for lead in self.duty_soon_leads):
