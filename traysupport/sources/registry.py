@@ -8,6 +8,7 @@ its section in docs/providers.md ("Adding a provider" there walks through it).
 from __future__ import annotations
 
 from traysupport.sources import (
+    github,
     ics,
     intercom,
     jira_sm,
@@ -32,6 +33,7 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     rt.SPEC,
     zendesk.SPEC,
     jira_sm.SPEC,
+    github.SPEC,
     intercom.SPEC,
 )
 """Every provider, in the order the settings window offers them."""

@@ -24,9 +24,11 @@ _RESET_HEADERS = ("RateLimit-Reset", "X-RateLimit-Reset", "X-Sentry-Rate-Limit-R
 
 
 def effective_status(status: int, headers: Mapping[str, str]) -> int:
-    """429 for a 403 that is really a rate limit (GitHub's primary limit), else *status*."""
+    """429 for a 403 that is really a rate limit, else *status*: GitHub's primary limit
+    (no quota left) or its secondary one (a Retry-After; provider-apis.md §5)."""
     remaining = headers.get("X-RateLimit-Remaining", "").strip()
-    return 429 if status == 403 and remaining == "0" else status
+    limited = remaining == "0" or headers.get("Retry-After") is not None
+    return 429 if status == 403 and limited else status
 
 
 def server_wait(headers: Mapping[str, str], status: int, now: float) -> float | None:
