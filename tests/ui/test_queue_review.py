@@ -56,3 +56,21 @@ def test_marked_reviewed_nothing_is_new(qtbot: QtBot, control: FakeControl, tmp_
     window.set_state(control.state())
     assert window.model.rowCount() == 0
     window.hide()
+
+
+def test_mark_reviewed_button_shows_on_the_new_filter_and_empties_it(
+    qtbot: QtBot, control: FakeControl, tmp_path: Path
+) -> None:
+    window = _window(qtbot, control, tmp_path)
+    window.set_state(control.state())
+    button = window.actions_bar.reviewed_button
+    assert not button.isVisible()  # on All: the review is done on its own filter
+    window.set_filter(QueueFilter.NEW)
+    assert button.isVisible()
+    assert button.isEnabled()
+    assert button.text() == "Mark reviewed (Ctrl+Shift+M)"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert control.called("mark_reviewed") == [()]
+    assert window.model.rowCount() == 0
+    assert not button.isEnabled()  # nothing new left to mark
+    window.hide()

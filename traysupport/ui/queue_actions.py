@@ -51,6 +51,7 @@ class ActionBar:
         retry: Slot,
         dismiss: Slot,
         refresh: Slot,
+        mark_reviewed: Slot,
     ) -> None:
         self._window = window
         # Enter acknowledges in the table itself (`QueueTable`): as a window-wide key it
@@ -64,12 +65,16 @@ class ActionBar:
         self.dismiss = self._action("dismiss", dismiss)
         self.hide = self._action("hide", window.hide)
         self.refresh = self._action("refresh", refresh)
+        self.mark_reviewed = self._action("mark-reviewed", mark_reviewed)
         self.layout = QHBoxLayout()
         for action in (self.acknowledge, self.handover, self.open, self.snooze):
             self.layout.addWidget(_button(action, window))
         # Shown only while a source can silence: most teams' tools cannot.
         self.silence_button = _button(self.silence, window)
         self.layout.addWidget(self.silence_button)
+        # Shown on the "New since review" filter, where the review is done.
+        self.reviewed_button = _button(self.mark_reviewed, window)
+        self.layout.addWidget(self.reviewed_button)
         self.layout.addStretch(1)
         self.retry_button = _button(self.retry, window)
         self.layout.addWidget(self.retry_button)
@@ -83,6 +88,7 @@ class ActionBar:
             self.silence,
             self.retry,
             self.dismiss,
+            self.mark_reviewed,
         )
         """The actions on the queue's selection (Hide and Refresh are the window's own)."""
 
@@ -130,6 +136,8 @@ class ActionBar:
         self.silence_button.setVisible(
             any(ActionKind.SILENCE.value in s.actions for s in state.snapshot.sources)
         )
+        self.mark_reviewed.setEnabled(model.count(QueueFilter.NEW) > 0)
+        self.reviewed_button.setVisible(model.filter is QueueFilter.NEW)
         failed = [e for e in entries if e is not None and e.state is OutboxState.FAILED]
         self.retry.setEnabled(bool(failed))
         self.dismiss.setEnabled(bool(failed))

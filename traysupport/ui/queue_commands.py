@@ -78,6 +78,7 @@ class QueueCommands:
             retry=self.retry,
             dismiss=self.dismiss,
             refresh=control.refresh_now,
+            mark_reviewed=self.mark_reviewed,
         )
 
     def _each(self, verb: str, tickets: list[Ticket], act: Callable[[Ticket], object]) -> None:
@@ -122,6 +123,17 @@ class QueueCommands:
         pending = {(e.action.source, e.action.ticket_id) for e in state.outbox}
         todo = silenceable(state, self._view.selected_tickets(), pending)
         self._each("silence", todo, self._control.silence)
+
+    def mark_reviewed(self) -> None:
+        """The queue is reviewed as of now: the "New since review" filter empties."""
+        problem = ""
+        try:
+            self._control.mark_reviewed()
+        except ActionError as error:  # starting or quitting: the message says
+            problem = f"Could not mark reviewed: {error}"
+        self._view.set_state(self._control.state())
+        if problem:  # after set_state, whose new selection clears the line
+            self._view.notify(problem)
 
     def retry(self) -> None:
         """Send the selected rows' failed actions again."""

@@ -71,6 +71,13 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         "Show the tickets new since your last review (review reminders)",
         "Ne&w since review",
     ),
+    Shortcut(
+        "mark-reviewed",
+        QUEUE,
+        ("Ctrl+Shift+M",),
+        "Mark the queue reviewed: the review reminders count what is new from now on",
+        "Mark reviewed",
+    ),
     Shortcut("tab-queue", TABS, ("Alt+Q",), "Show the Queue tab", "&Queue"),
     Shortcut("tab-schedule", TABS, ("Alt+S",), "Show the Schedule tab", "&Schedule"),
     Shortcut("tab-next", TABS, ("Ctrl+Tab",), "Show the next tab"),
