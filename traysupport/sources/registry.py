@@ -17,6 +17,7 @@ from traysupport.sources import (
     pagerduty,
     rotation_file,
     rt,
+    sentry,
     teamapi,
     zendesk,
 )
@@ -35,6 +36,7 @@ BUILT_IN: tuple[ProviderSpec, ...] = (
     jira_sm.SPEC,
     github.SPEC,
     intercom.SPEC,
+    sentry.SPEC,
 )
 """Every provider, in the order the settings window offers them."""
 
