@@ -44,3 +44,18 @@ def test_search_gives_up_as_a_read_does(httpserver: HTTPServer, client: HttpClie
     with pytest.raises(UnavailableError):
         client.search_json("conversations/search", {})
     assert len(httpserver.log) > 1
+
+
+def test_search_follows_a_same_origin_307_with_its_body(
+    httpserver: HTTPServer, client: HttpClient
+) -> None:
+    """A 307 keeps the method and body; a read may follow it (a write never does)."""
+    body = {"query": {"field": "open", "operator": "=", "value": True}}
+    moved = httpserver.url_for("/moved/conversations/search")
+    httpserver.expect_request("/conversations/search", method="POST").respond_with_data(
+        "", status=307, headers={"Location": moved}
+    )
+    httpserver.expect_request(
+        "/moved/conversations/search", method="POST", json=body
+    ).respond_with_json({"conversations": []})
+    assert client.search_json("conversations/search", body).body == {"conversations": []}

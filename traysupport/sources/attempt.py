@@ -53,11 +53,13 @@ class Call:
     retry_safe: bool
     what: str
     """How messages name it: method and URL, without query or secrets."""
+    search: bool = False
+    """A read sent by POST (a search): redirected and answered like a GET."""
 
     @property
     def writing(self) -> bool:
         """A write: confirmed by its answer, never redirected."""
-        return self.method not in _READ_METHODS
+        return self.method not in _READ_METHODS and not self.search
 
 
 @dataclass(frozen=True, slots=True)

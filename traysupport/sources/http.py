@@ -228,7 +228,7 @@ class HttpClient:
                 idempotency_key=None,
             )
             # Asking again changes nothing on the server, so a failed attempt may repeat.
-            return self._read_call(replace(call, retry_safe=True), "", self._json)
+            return self._read_call(replace(call, retry_safe=True, search=True), "", self._json)
         except SourceError as caught:
             error = caught
         error.__cause__ = error.__context__ = None  # as in `request`: nothing kept alive
