@@ -57,7 +57,11 @@ def shifts(draw: st.DrawFn) -> Shift:
 
 
 slas = st.builds(
-    Sla, due_at=st.none() | instants, kind=st.sampled_from(SlaKind), paused=st.booleans()
+    Sla,
+    due_at=st.none() | instants,
+    kind=st.sampled_from(SlaKind),
+    paused=st.booleans(),
+    exempt=st.booleans(),
 )
 tickets = st.builds(
     Ticket,
@@ -164,11 +168,22 @@ def test_the_format_is_versioned_and_readable() -> None:
         "source": "queue",
         "url": "",
         "assignee": {"id": "ana", "name": "Ana", "email": "ana@example.com"},
-        "sla": {"due_at": "2024-05-06T10:00:00+00:00", "kind": "response", "paused": False},
+        "sla": {
+            "due_at": "2024-05-06T10:00:00+00:00",
+            "kind": "response",
+            "paused": False,
+            "exempt": False,
+        },
         "acknowledged_at": None,
         "assigned_by": None,
     }
     json.dumps(encoded, allow_nan=False)  # plain JSON-able values only
+
+
+def test_an_sla_saved_before_exemptions_decodes_as_not_exempt() -> None:
+    encoded = codec.encode_snapshot(sample_snapshot())
+    del encoded["tickets"][0]["sla"]["exempt"]
+    assert codec.decode_snapshot(encoded) == sample_snapshot()
 
 
 def test_a_ticket_saved_before_assigned_by_decodes_without_it() -> None:

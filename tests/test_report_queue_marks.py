@@ -85,3 +85,10 @@ def replace_priority(ticket: Ticket, priority: Priority) -> Ticket:
     return Ticket(
         ticket.id, ticket.key, ticket.title, priority, ticket.status, ticket.created_at, "rt"
     )
+
+
+def test_an_exempt_item_reads_no_sla_not_paused() -> None:
+    state = _state(_ticket("7", Sla(due_at=None, exempt=True)))
+    assert "no SLA" in _row(state) and "paused" not in _row(state)
+    [ticket] = status_dict(state, NOW, demo=False)["tickets"]
+    assert (ticket["sla_state"], ticket["sla_due"]) == ("none", None)

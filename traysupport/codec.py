@@ -90,7 +90,12 @@ def _ticket(t: Ticket) -> JsonDict:
         "assignee": None if t.assignee is None else _person(t.assignee),
         "sla": None
         if sla is None
-        else {"due_at": _instant(sla.due_at), "kind": sla.kind.value, "paused": sla.paused},
+        else {
+            "due_at": _instant(sla.due_at),
+            "kind": sla.kind.value,
+            "paused": sla.paused,
+            "exempt": sla.exempt,
+        },
         "acknowledged_at": _instant(t.acknowledged_at),
         "assigned_by": None if t.assigned_by is None else _person(t.assigned_by),
     }
@@ -306,7 +311,8 @@ def _decode_shift(raw: object, path: str) -> Shift:
 def _decode_sla(raw: object, path: str) -> Sla:
     f = _Fields(raw, path)
     due_at, kind, paused = f.optional_instant("due_at"), f.choice("kind", SlaKind), f.flag("paused")
-    return f.make(lambda: Sla(due_at=due_at, kind=kind, paused=paused))
+    exempt = f.has("exempt") and f.flag("exempt")  # saved before exemptions: absent
+    return f.make(lambda: Sla(due_at=due_at, kind=kind, paused=paused, exempt=exempt))
 
 
 def _decode_ticket(raw: object, path: str) -> Ticket:

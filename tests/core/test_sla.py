@@ -424,3 +424,11 @@ def test_urgency_order_is_a_sorted_permutation(
     with_sla = [left for left in lefts if left is not None]
     assert lefts[: len(with_sla)] == with_sla  # every ticket without an SLA comes last
     assert with_sla == sorted(with_sla)
+
+
+def test_an_exempt_item_has_no_sla_whatever_the_policy() -> None:
+    # An error tracker's year-old issue with sla = "none": not breached by the policy.
+    ticket = make_ticket(Priority.P1, sla=Sla(due_at=None, exempt=True))
+    assert effective_sla(ticket, POLICY) == Sla(due_at=None, exempt=True)
+    assert breach_at(ticket, POLICY) is None
+    assert sla_state(ticket, POLICY, at(23)) is SlaState.NONE

@@ -175,11 +175,16 @@ class Shift:
 
 @dataclass(frozen=True, slots=True)
 class Sla:
-    """An SLA clock: its deadline, which kind it is, and whether it is paused."""
+    """An SLA clock: its deadline, which kind it is, and whether it is paused.
+
+    `exempt`: the tool says no SLA applies to this item (an error tracker's issue with
+    ``sla = "none"``), so neither a tool clock nor the team policy runs for it.
+    """
 
     due_at: datetime | None
     kind: SlaKind = SlaKind.RESPONSE
     paused: bool = False
+    exempt: bool = False
 
     def __post_init__(self) -> None:
         _utc_fields(self, "due_at")

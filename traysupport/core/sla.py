@@ -91,9 +91,11 @@ def _utc(instant: datetime) -> datetime:
 
 
 def _tool_sla(ticket: Ticket) -> Sla | None:
-    """The tool's own SLA when it decides (it has a deadline, or is paused), else None."""
+    """The tool's own SLA when it decides (it has a deadline, is paused, or exempts the
+    item from any SLA), else None."""
     own = ticket.sla
-    return own if own is not None and (own.due_at is not None or own.paused) else None
+    decides = own is not None and (own.due_at is not None or own.paused or own.exempt)
+    return own if decides else None
 
 
 def effective_sla(ticket: Ticket, policy: SlaPolicy) -> Sla | None:
@@ -132,7 +134,7 @@ def running_clock(ticket: Ticket, policy: SlaPolicy) -> SlaClock | None:
     """
     own = _tool_sla(ticket)
     if own is not None:
-        if own.due_at is None or own.paused:
+        if own.due_at is None or own.paused or own.exempt:
             return None
         kind, due = own.kind, own.due_at
     else:

@@ -295,7 +295,7 @@ class SentrySettings:
     sla: str = setting(
         Choice(("none", "policy")),
         "none",
-        '"none": issues have no SLA (shown paused); "policy": the team\'s targets apply.',
+        '"none": issues have no SLA; "policy": the team\'s targets apply.',
     )
 
 

@@ -38,10 +38,10 @@ LEVEL_PRIORITIES = {
 OPEN_STATUSES = frozenset({"unresolved"})
 """§7: ``status`` is unresolved|resolved|ignored; only unresolved issues are the queue (the
 list asks ``is:unresolved``; one changed while the pages were read is left out)."""
-NO_SLA = Sla(due_at=None, kind=SlaKind.RESPONSE, paused=True)
-"""The per-source "no SLA" (setting ``sla = "none"``): core/sla.py keeps a paused clock
-without a deadline as the tool's ("it cannot fire"), so the team's policy does not give an
-error tracker's year-old issue a breached response deadline. Shown as paused."""
+NO_SLA = Sla(due_at=None, kind=SlaKind.RESPONSE, exempt=True)
+"""The per-source "no SLA" (setting ``sla = "none"``): an exempt SLA, which core/sla.py
+keeps as the tool's, so the team's policy does not give an error tracker's year-old issue
+a breached response deadline. Shown as "no SLA"."""
 
 
 class PriorityTable(TextTable):
