@@ -399,6 +399,7 @@ def test_keep_valid_skips_bad_items_and_logs_their_index(
         (b'{"message": "top message"}', "top message"),
         (b'{"errorMessages": ["jira says"], "errors": {}}', "jira says"),
         (b'{"detail": "problem+json detail"}', "problem+json detail"),
+        (b'{"assignedTo": ["Unknown actor"]}', "assignedTo: Unknown actor"),  # Sentry (DRF)
         (b"<html>nope</html>", ""),
         (b'{"error": {"message": 42}}', ""),
         (b"[1, 2]", ""),

@@ -18,7 +18,8 @@ def server_message(data: object, max_chars: int = 200) -> str:
     Knows the common shapes: ``{"error": {"message", "errors": […]}}`` (team API,
     PagerDuty), ``{"error": "…"}``, ``{"message"}`` (GitHub), ``{"detail"}``/``{"title"}``
     (RFC 9457), ``{"errorMessages": […], "errors": {field: …}}`` (Jira), ``{"errors": […]}``
-    and Zendesk's ``{"error", "description", "details"}``. A headline comes with its
+    Zendesk's ``{"error", "description", "details"}`` and Django REST framework's (Sentry)
+    ``{field: ["message"]}``. A headline comes with its
     details, "Invalid Input Provided: Assignee cannot be empty.", the same for each.
     """
     if not isinstance(data, dict):
@@ -42,6 +43,8 @@ def server_message(data: object, max_chars: int = 200) -> str:
         candidates.append(_with_details(headline, ()) or _with_details(None, errors))
     else:
         candidates.append(_with_details(headline, ()))
+    if not any(candidates):  # Django REST framework (Sentry): {field: ["message", ...]}
+        candidates.append(_with_details(None, _field_lists(data)))
     return clean_text(next((c for c in candidates if c), ""), max_chars)
 
 
@@ -69,6 +72,14 @@ def _with_details(headline: object, details: object) -> str:
             more += 1
     joined = "; ".join(said) + (f" (and {more} more)" if more else "")
     return f"{head}: {joined}" if head and joined else head or joined
+
+
+def _field_lists(data: Mapping[object, object]) -> Iterator[str]:
+    """A validation answer of field → list of messages, as "field: first message"."""
+    for field, problems in data.items():
+        first = problems[0] if isinstance(problems, list) and problems else None
+        if isinstance(field, str) and isinstance(first, str):
+            yield f"{field}: {first}"
 
 
 def _zendesk_details(details: Mapping[object, object]) -> Iterable[object]:
