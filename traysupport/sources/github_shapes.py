@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from traysupport.core.model import Person, Priority, Ticket, TicketStatus
 from traysupport.sources.base import BadDataError, RejectedError
 from traysupport.sources.parse import JsonObject
-from traysupport.sources.settings import InvalidValueError, TextTable
+from traysupport.sources.priority_table import PriorityTable as _Table
 
 TITLE_CHARS = 500
 LOGIN_CHARS = 39  # GitHub logins: at most 39 letters, digits and single hyphens
@@ -42,30 +43,16 @@ DEFAULT_PRIORITIES: tuple[tuple[str, str], ...] = (
 """Labels many projects use for priority; `priorities` lays the team's own over them."""
 
 
-class LabelPriorities(TextTable):
-    """GitHub label → P1..P4, e.g. ``{ "sev1" = "P1", "priority: high" = "P2" }``."""
-
-    label = "table of GitHub label = P1..P4"
-
-    def parse(self, raw: object) -> tuple[tuple[str, str], ...]:
-        pairs = super().parse(raw)
-        fix = 'write it like { "sev1" = "P1", "priority: high" = "P2" }'
-        for name, value in pairs:
-            if not name.strip():
-                raise InvalidValueError("has an empty label name", fix)
-            try:
-                Priority.parse(value)
-            except ValueError:
-                raise InvalidValueError(f"maps {name!r} to {value!r}, not P1..P4", fix) from None
-        return pairs
-
-
-def priority_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, Priority]:
-    """Label (case-folded, as GitHub matches labels) → priority: defaults, then *pairs*."""
-    return {
-        name.strip().casefold(): Priority.parse(label)
-        for name, label in (*DEFAULT_PRIORITIES, *pairs)
-    }
+LabelPriorities = partial(
+    _Table,
+    "GitHub label",
+    '{ "sev1" = "P1", "priority: high" = "P2" }',
+    defaults=DEFAULT_PRIORITIES,
+    fold=True,  # GitHub matches labels case-blind
+)
+"""GitHub label → P1..P4, e.g. ``{ "sev1" = "P1", "priority: high" = "P2" }``."""
+priority_map = LabelPriorities().mapping
+"""Label (case-folded) → priority: defaults, then the configured pairs."""
 
 
 @dataclass(frozen=True, slots=True)

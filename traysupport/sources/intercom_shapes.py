@@ -13,11 +13,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from traysupport.core.model import EARLIEST, LATEST, Person, Priority, Sla, Ticket, TicketStatus
 from traysupport.sources.base import BadDataError
 from traysupport.sources.parse import JsonObject
-from traysupport.sources.settings import InvalidValueError, TextTable
+from traysupport.sources.priority_table import PriorityTable as _Table
 
 TITLE_CHARS = 500
 NAME_CHARS = 200
@@ -38,28 +39,15 @@ DEFAULT_PRIORITIES: tuple[tuple[str, str], ...] = (
 )
 
 
-class PriorityTable(TextTable):
-    """Intercom priority → P1..P4, e.g. ``{ priority = "P1", urgent = "P1" }``."""
-
-    label = "table of Intercom priority = P1..P4"
-
-    def parse(self, raw: object) -> tuple[tuple[str, str], ...]:
-        pairs = super().parse(raw)
-        fix = 'write it like { urgent = "P1", high = "P2", priority = "P2", none = "P3" }'
-        for name, value in pairs:
-            if name not in INTERCOM_PRIORITIES:
-                known = ", ".join(INTERCOM_PRIORITIES)
-                raise InvalidValueError(f"names {name!r}, not an Intercom priority ({known})", fix)
-            try:
-                Priority.parse(value)
-            except ValueError:
-                raise InvalidValueError(f"maps {name} to {value!r}, not P1..P4", fix) from None
-        return pairs
-
-
-def priority_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, Priority]:
-    """The defaults with the configured pairs laid over them."""
-    return {name: Priority.parse(label) for name, label in (*DEFAULT_PRIORITIES, *pairs)}
+PriorityTable = partial(
+    _Table,
+    "Intercom priority",
+    '{ urgent = "P1", high = "P2", priority = "P2", none = "P3" }',
+    known=INTERCOM_PRIORITIES,
+    defaults=DEFAULT_PRIORITIES,
+)
+"""Intercom priority → P1..P4, e.g. ``{ priority = "P1", urgent = "P1" }``."""
+priority_map = PriorityTable().mapping
 
 
 def id_of(item: JsonObject, key: str) -> str | None:

@@ -17,11 +17,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from traysupport.core.model import Person, Priority, Ticket, TicketStatus
 from traysupport.sources.opsgenie_shapes import parse_jira_user
 from traysupport.sources.parse import JsonObject
-from traysupport.sources.settings import InvalidValueError, TextTable
+from traysupport.sources.priority_table import PriorityTable as _Table
 
 TITLE_CHARS = 500
 NAME_CHARS = 200
@@ -49,31 +50,17 @@ WAITING_STATUSES = frozenset({"waiting for customer", "pending"})
 """JSM's service-project statuses that wait on someone else (status category "In progress")."""
 
 
-class PriorityTable(TextTable):
-    """Jira priority name → P1..P4, e.g. ``{ Highest = "P1", "Sev 2" = "P2" }``; any
-    name (priority schemes are the site's own), the defaults kept for names not given."""
-
-    label = "table of Jira priority name = P1..P4"
-
-    def parse(self, raw: object) -> tuple[tuple[str, str], ...]:
-        pairs = super().parse(raw)
-        fix = 'write it like { Highest = "P1", High = "P2", Medium = "P3", Low = "P4" }'
-        for name, value in pairs:
-            if not name.strip():
-                raise InvalidValueError("names an empty priority", fix)
-            try:
-                Priority.parse(value)
-            except ValueError:
-                raise InvalidValueError(f"maps {name} to {value!r}, not P1..P4", fix) from None
-        return pairs
-
-
-def priority_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, Priority]:
-    """Priority names (case-folded) to P1..P4: the defaults with *pairs* laid over them."""
-    return {
-        name.strip().casefold(): Priority.parse(label)
-        for name, label in (*DEFAULT_PRIORITIES, *pairs)
-    }
+PriorityTable = partial(
+    _Table,
+    "Jira priority name",
+    '{ Highest = "P1", High = "P2", Medium = "P3", Low = "P4" }',
+    defaults=DEFAULT_PRIORITIES,
+    fold=True,
+)
+"""Jira priority name → P1..P4; any name (priority schemes are the site's own), the
+defaults kept for names not given."""
+priority_map = PriorityTable().mapping
+"""Priority names (case-folded) to P1..P4: the defaults with the pairs laid over them."""
 
 
 @dataclass(frozen=True, slots=True)

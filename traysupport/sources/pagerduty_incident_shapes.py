@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from traysupport.core.model import Priority, Ticket, TicketStatus
 from traysupport.sources.pagerduty_oncalls import ID_CHARS, parse_user
 from traysupport.sources.parse import JsonObject
-from traysupport.sources.settings import InvalidValueError, TextTable
+from traysupport.sources.priority_table import PriorityTable as _Table
 
 TITLE_CHARS = 500
 NOTE_CHARS = 65536
@@ -24,27 +25,16 @@ OPEN = {"triggered": TicketStatus.NEW, "acknowledged": TicketStatus.ACKNOWLEDGED
 DEFAULT_URGENCIES = (("high", "P1"), ("low", "P3"))
 
 
-class UrgencyTable(TextTable):
-    """PagerDuty urgency → P1..P4, e.g. ``{ low = "P4" }``; the other keeps its default."""
-
-    label = "table of urgency (high, low) = P1..P4"
-
-    def parse(self, raw: object) -> tuple[tuple[str, str], ...]:
-        pairs = super().parse(raw)
-        fix = 'write it like { high = "P1", low = "P3" }'
-        for name, value in pairs:
-            if name not in ("high", "low"):
-                raise InvalidValueError(f"names {name!r}, not an urgency (high, low)", fix)
-            try:
-                Priority.parse(value)
-            except ValueError:
-                raise InvalidValueError(f"maps {name} to {value!r}, not P1..P4", fix) from None
-        return pairs
-
-
-def urgency_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, Priority]:
-    """The defaults with the configured pairs laid over them."""
-    return {name: Priority.parse(label) for name, label in (*DEFAULT_URGENCIES, *pairs)}
+UrgencyTable = partial(
+    _Table,
+    "urgency",
+    '{ high = "P1", low = "P3" }',
+    known=("high", "low"),
+    defaults=DEFAULT_URGENCIES,
+    label="table of urgency (high, low) = P1..P4",
+)
+"""PagerDuty urgency → P1..P4, e.g. ``{ low = "P4" }``; the other keeps its default."""
+urgency_map = UrgencyTable().mapping
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from traysupport.core.model import Person, Priority, Sla, SlaKind, Ticket, TicketStatus
 from traysupport.sources.parse import JsonObject
-from traysupport.sources.settings import InvalidValueError, TextTable
+from traysupport.sources.priority_table import PriorityTable as _Table
 
 TITLE_CHARS = 500
 NAME_CHARS = 200
@@ -44,28 +45,15 @@ keeps as the tool's, so the team's policy does not give an error tracker's year-
 a breached response deadline. Shown as "no SLA"."""
 
 
-class PriorityTable(TextTable):
-    """Sentry priority → P1..P4, e.g. ``{ medium = "P3" }``; others keep their defaults."""
-
-    label = "table of Sentry priority = P1..P4"
-
-    def parse(self, raw: object) -> tuple[tuple[str, str], ...]:
-        pairs = super().parse(raw)
-        fix = 'write it like { high = "P1", medium = "P2", low = "P3" }'
-        for name, value in pairs:
-            if name not in SENTRY_PRIORITIES:
-                known = ", ".join(SENTRY_PRIORITIES)
-                raise InvalidValueError(f"names {name!r}, not a Sentry priority ({known})", fix)
-            try:
-                Priority.parse(value)
-            except ValueError:
-                raise InvalidValueError(f"maps {name} to {value!r}, not P1..P4", fix) from None
-        return pairs
-
-
-def priority_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, Priority]:
-    """The defaults with the configured pairs laid over them."""
-    return {name: Priority.parse(label) for name, label in (*DEFAULT_PRIORITIES, *pairs)}
+PriorityTable = partial(
+    _Table,
+    "Sentry priority",
+    '{ high = "P1", medium = "P2", low = "P3" }',
+    known=SENTRY_PRIORITIES,
+    defaults=DEFAULT_PRIORITIES,
+)
+"""Sentry priority → P1..P4; others keep their defaults."""
+priority_map = PriorityTable().mapping
 
 
 def sentry_id(item: JsonObject, key: str) -> str:

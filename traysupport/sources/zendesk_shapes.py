@@ -12,11 +12,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from traysupport.core.model import Person, Priority, Sla, SlaKind, Ticket, TicketStatus
 from traysupport.sources.base import BadDataError
 from traysupport.sources.parse import JsonObject, keep_valid
-from traysupport.sources.settings import InvalidValueError, TextTable
+from traysupport.sources.priority_table import PriorityTable as _Table
 
 log = logging.getLogger(__name__)
 
@@ -48,29 +49,15 @@ RESOLUTION_METRICS = frozenset({"agent_work_time", "requester_wait_time", "total
 next_reply_time, periodic_update_time, pausable_update_time...) are response clocks."""
 
 
-class PriorityTable(TextTable):
-    """Zendesk priority → P1..P4, e.g. ``{ urgent = "P1", normal = "P2" }``; others keep
-    their defaults."""
-
-    label = "table of Zendesk priority = P1..P4"
-
-    def parse(self, raw: object) -> tuple[tuple[str, str], ...]:
-        pairs = super().parse(raw)
-        fix = 'write it like { urgent = "P1", high = "P2", normal = "P3", low = "P4" }'
-        for name, value in pairs:
-            if name not in ZENDESK_PRIORITIES:
-                known = ", ".join(ZENDESK_PRIORITIES)
-                raise InvalidValueError(f"names {name!r}, not a Zendesk priority ({known})", fix)
-            try:
-                Priority.parse(value)
-            except ValueError:
-                raise InvalidValueError(f"maps {name} to {value!r}, not P1..P4", fix) from None
-        return pairs
-
-
-def priority_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, Priority]:
-    """The defaults with the configured pairs laid over them."""
-    return {name: Priority.parse(label) for name, label in (*DEFAULT_PRIORITIES, *pairs)}
+PriorityTable = partial(
+    _Table,
+    "Zendesk priority",
+    '{ urgent = "P1", high = "P2", normal = "P3", low = "P4" }',
+    known=ZENDESK_PRIORITIES,
+    defaults=DEFAULT_PRIORITIES,
+)
+"""Zendesk priority → P1..P4; others keep their defaults."""
+priority_map = PriorityTable().mapping
 
 
 def number_of(item: JsonObject, key: str) -> str | None:
