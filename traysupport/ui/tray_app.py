@@ -18,7 +18,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,12 +28,12 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from traysupport import __version__, latency, paths
-from traysupport.core.model import AlertAction, AlertKind, Ticket
 from traysupport.home_control import HomeControl
-from traysupport.service import ActionError, ServiceState, utc_now
+from traysupport.service import ServiceState, utc_now
 from traysupport.ui import icons
 from traysupport.ui.app_listener import AppListener, Published
 from traysupport.ui.live_config import LiveConfig, MakeHome, home_maker
+from traysupport.ui.notification_actions import NotificationActions
 from traysupport.ui.presenter import TrayView
 from traysupport.ui.tray import TrayIcon
 
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SNOOZE_FOR = timedelta(minutes=30)
 MAX_RERENDER_MS = 3_600_000
 SWEEP_MS = round(latency.SWEEP_SECONDS * 1000)
 SWEEP_RETRY_MS = 60_000
@@ -122,6 +121,15 @@ class TrayApp(QObject):
         self.window.setWindowIcon(icons.app_icon())
         self.notifier = Notifier(self.tray.tray, sounds=engine.config.alerts.sound, parent=self)
         self.handover: HandoverDialog | None = None
+        self.notification_actions = NotificationActions(
+            control,
+            self.window,
+            alert=self.notifier.alert,
+            clock=clock,
+            show_window=self.show_window,
+            open_handover=partial(self.open_handover, end_of_shift=True),
+            warn=partial(self._tell, QMessageBox.Icon.Warning, "traysupport"),
+        )
         self.settings = SettingsLauncher(
             self._config_path,
             apply=self.apply_config,
@@ -293,42 +301,10 @@ class TrayApp(QObject):
 
     @Slot(str, str)
     def notification_action(self, alert_key: str, action: str) -> None:
-        """A notification's button (an `AlertAction` value) or its body ("default")."""
-        if self._stopped:
-            return
-        alert = self.notifier.alert(alert_key)  # None for a summary, or one long gone
-        if alert is not None and alert.kind is AlertKind.REVIEW:
-            self._review_action(action)
-            return
-        ticket = self._ticket(alert.subject) if alert is not None else None
-        try:
-            if action == AlertAction.ACKNOWLEDGE and ticket is not None:
-                self.control.acknowledge(ticket)
-            elif action == AlertAction.SNOOZE and ticket is not None:
-                self.control.snooze(ticket, self._clock() + SNOOZE_FOR)
-            elif action == AlertAction.HAND_OVER:
-                self.open_handover(end_of_shift=True)
-            else:  # open, the body, a summary, or a ticket now gone
-                self.show_window(ticket.ref if ticket is not None else "")
-        except ActionError as error:  # e.g. who I am on the team is not known yet
-            self.show_window(ticket.ref if ticket is not None else "")
-            self._tell(QMessageBox.Icon.Warning, "traysupport", str(error))
-
-    def _review_action(self, action: str) -> None:
-        """A review reminder: mark the queue reviewed, or open it on what is new."""
-        from traysupport.ui.queue_model import QueueFilter  # noqa: PLC0415  # see the module doc
-
-        if action != AlertAction.MARK_REVIEWED:
-            self.show_window()
-            self.window.set_filter(QueueFilter.NEW)
-            return
-        try:
-            self.control.mark_reviewed()
-        except ActionError as error:  # starting or quitting: nothing recorded
-            self._tell(QMessageBox.Icon.Warning, "traysupport", str(error))
-
-    def _ticket(self, ref: str) -> Ticket | None:
-        return self.control.state().snapshot.ticket(ref) if ref else None
+        """A notification's button (an `AlertAction` value) or its body ("default");
+        what it does is `notification_actions`'."""
+        if not self._stopped:
+            self.notification_actions.invoke(alert_key, action)
 
     def show_window(self, ref: str = "") -> None:
         """Bring the queue window forward, near the tray icon, on ticket *ref* if given."""
