@@ -100,7 +100,11 @@ def test_a_hand_edit_is_applied_and_the_next_one_too(
         # The rename ended the watch on the old file: the next edit is seen all the same.
         write_atomically(path, team_file(("beta", beta.url)))
         qtbot.waitUntil(lambda: run.sources() == {"beta"}, timeout=TIMEOUT_MS)
-        assert [s.name for s in run.app.engine.config.sources] == ["beta"]
+        # The engine's config is set on its thread around the same moment: wait for it.
+        qtbot.waitUntil(
+            lambda: [s.name for s in run.app.engine.config.sources] == ["beta"],
+            timeout=TIMEOUT_MS,
+        )
         assert run.problems == []
 
 
